@@ -1,0 +1,4 @@
+// The planner and its data types.
+export * from "./canonical-json.js";
+export * from "./plan.js";
+export * from "./types.js";

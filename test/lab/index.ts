@@ -1,0 +1,15 @@
+/** Test lab library: namespaces, veth links, BIRD daemons and canned topologies. */
+export { createLab, Lab, type CreateLabOptions, type LabLink, type LabNamespace, type LinkOptions, type StartBirdOptions } from "./lab.js";
+export type { BirdHandle } from "./bird-daemon.js";
+export { queryBird, parseProtocols, type ProtocolRow } from "./bird-socket.js";
+export { waitForBgp, waitForBirdRoute } from "./wait-bird.js";
+export { readKernelRoutes, waitForKernelRoutes, type KernelRoute } from "./kernel.js";
+export { pollUntil, type PollOptions, type PollStep } from "./wait.js";
+export { runCommand, runInNamespace, type RunOptions } from "./exec.js";
+export { sweepStaleLabs, type SweepReport } from "./sweep.js";
+export { checkLabSupport, type LabSupport } from "./preflight.js";
+export { DEFAULT_LAB_ROOT } from "./state.js";
+export { LAB_PREFIX_PATTERN, MAX_IFNAME_LENGTH } from "./names.js";
+export { buildTwoUplinkTopology, type TwoUplinkTopology } from "./two-uplink.js";
+export { planTwoUplink, type TwoUplinkOptions, type TwoUplinkPlan, type UplinkPlan, type Endpoint } from "./two-uplink-plan.js";
+export { renderNodeBirdConfig, renderRouterBirdConfig } from "./two-uplink-bird.js";
