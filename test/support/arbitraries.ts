@@ -105,7 +105,10 @@ export function sysctlsArb(): fc.Arbitrary<SysctlValue[]> {
 /** Live kernel state: unique kernel keys, as a real kernel holds them. */
 export function liveArb(): fc.Arbitrary<LiveState> {
   return fc.record({
-    routes: fc.uniqueArray(routeArb(), { selector: routeKey, maxLength: 25 }),
+    // Mostly unique keys, plus a few routes sharing a key, as `ip route append` and IPv6
+    // kernel link routes leave them.
+    routes: fc.tuple(fc.uniqueArray(routeArb(), { selector: routeKey, maxLength: 25 }), fc.array(routeArb(), { maxLength: 2 }))
+      .map(([unique, shared]) => [...unique, ...shared]),
     rules: fc.uniqueArray(ruleArb(), { selector: ruleKey, maxLength: 8 }),
     addresses: fc.uniqueArray(addressArb(), { selector: addressKey, maxLength: 6 }),
     sysctls: sysctlsArb(),

@@ -52,22 +52,30 @@ export class KernelSim {
     return this.addresses.some((a) => a.address === addr);
   }
 
-  /** Loads a route without the prefsrc check (a dump may list routes before their addresses). */
+  /**
+   * Loads a route as a dump shows it: no key or prefsrc check. A real kernel can hold several
+   * routes per key: IPv6 link routes (fe80::/64 on each device) that the kernel adds without
+   * NLM_F_EXCL, and anything added with `ip route append`.
+   */
   loadRoute(r: Route): void {
+    this.routes.push(clone(r));
+  }
+
+  /** `ip route add`: NLM_F_CREATE|NLM_F_EXCL: EEXIST when any route holds the key. */
+  addRoute(r: Route): void {
+    if (r.prefsrc !== undefined && !this.hasLocalAddress(r.prefsrc)) {
+      throw new SimKernelError("EINVAL", `invalid prefsrc ${r.prefsrc}`);
+    }
     const k = routeKey(r);
     if (this.routes.some((x) => routeKey(x) === k)) throw new SimKernelError("EEXIST", `route ${k}`);
     this.routes.push(clone(r));
   }
 
-  /** `ip route add`: NLM_F_CREATE|NLM_F_EXCL. */
-  addRoute(r: Route): void {
-    if (r.prefsrc !== undefined && !this.hasLocalAddress(r.prefsrc)) {
-      throw new SimKernelError("EINVAL", `invalid prefsrc ${r.prefsrc}`);
-    }
-    this.loadRoute(r);
-  }
-
-  /** `ip route replace`: NLM_F_CREATE|NLM_F_REPLACE; overwrites whatever holds the key. */
+  /**
+   * `ip route replace`: NLM_F_CREATE|NLM_F_REPLACE; overwrites the first route holding the key,
+   * whatever its protocol. (IPv6 prefers a same-metric route of the same ECMP-ability, and falls
+   * back to the first one; either way something at the key is overwritten.)
+   */
   replaceRoute(r: Route): void {
     if (r.prefsrc !== undefined && !this.hasLocalAddress(r.prefsrc)) {
       throw new SimKernelError("EINVAL", `invalid prefsrc ${r.prefsrc}`);

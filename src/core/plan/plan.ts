@@ -47,14 +47,26 @@ function describeAddress(a: InterfaceAddress): string {
   return `${a.address}/${a.prefixlen} dev ${a.dev}${a.label ? ` label ${a.label}` : ""}`;
 }
 
-/** Groups items by key, keeping every item (the kernel may hold several per key). */
+/**
+ * Groups items by key, keeping every item (the kernel may hold several per key). A key with
+ * several items gets them in canonical order, so that what the plan reports does not depend on
+ * the order the kernel listed them in.
+ */
 function groupByKey<T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
+  const shared: T[][] = [];
   for (const item of items) {
     const k = keyOf(item);
     const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
+    if (list === undefined) out.set(k, [item]);
+    else {
+      if (list.length === 1) shared.push(list);
+      list.push(item);
+    }
+  }
+  for (const list of shared) {
+    const texts = new Map(list.map((t) => [t, canonicalJson(t)] as const));
+    list.sort((a, b) => (texts.get(a)! < texts.get(b)! ? -1 : texts.get(a)! > texts.get(b)! ? 1 : 0));
   }
   return out;
 }
@@ -253,7 +265,8 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
       }
     }
     const shadows = shadowIndex.get(`${p.table}|${p.dst}|${p.tos}`);
-    const shadow = shadows?.filter((r) => r.metric < p.metric).sort((a, b) => a.metric - b.metric)[0];
+    const shadow = shadows?.filter((r) => r.metric < p.metric)
+      .sort((a, b) => a.metric - b.metric || (canonicalJson(a) < canonicalJson(b) ? -1 : 1))[0];
     if (shadow !== undefined) {
       drift.push({ kind: "shadowed", key: k, expected: p, live: shadow, repaired: false,
         message: `protected route ${describeRoute(p)} is shadowed by lower-metric ${describeRoute(shadow)}` });

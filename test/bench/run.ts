@@ -1,0 +1,19 @@
+// `npm run bench`: every benchmark suite, one table each. Not part of `npm test`; no assertions.
+// Suites that need root and network namespaces say so and are skipped when those are missing.
+import { execFileSync } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { benchPlan } from "./plan-bench.js";
+import { formatTable } from "./stats.js";
+
+function header(): string {
+  let kernel = "";
+  try { kernel = execFileSync("uname", ["-r"], { encoding: "utf8" }).trim(); } catch { /* unknown */ }
+  return `fibwarden bench  ${new Date().toISOString()}  node ${process.version}  ${cpus().length} cores  ` +
+    `${(totalmem() / 2 ** 30).toFixed(0)} GiB  kernel ${kernel}\n`;
+}
+
+const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
+process.stdout.write(header());
+for (const n of sizes) {
+  process.stdout.write(`\n## planner, ${n} routes\n${formatTable(benchPlan(n))}`);
+}
