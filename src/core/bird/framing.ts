@@ -64,11 +64,11 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-/** Parses a 4-digit code at the start of `line`, or returns -1. */
-function readCode(line: string): number {
+/** Parses the 4-digit code at `buf[start]`, or returns -1. */
+function readCode(buf: string, start: number): number {
   let code = 0;
-  for (let i = 0; i < 4; i++) {
-    const d = line.charCodeAt(i) - CC_ZERO;
+  for (let i = start; i < start + 4; i++) {
+    const d = buf.charCodeAt(i) - CC_ZERO;
     if (!(d >= 0 && d <= 9)) return -1;
     code = code * 10 + d;
   }
@@ -160,7 +160,7 @@ export class ReplyFramer {
     let start = 0;
     let nl = buf.indexOf(CH_NL, this.scanFrom);
     while (nl >= 0) {
-      this.frameLine(buf.slice(start, nl));
+      this.frameLine(buf, start, nl);
       start = nl + 1;
       try {
         sink.acceptLine(this.curCode, this.curKind, this.curText);
@@ -179,35 +179,42 @@ export class ReplyFramer {
     }
   }
 
-  /** Classifies one line into curCode/curKind/curText, or fails. */
-  private frameLine(line: string): void {
+  /** Classifies the line buf[start, end) into curCode/curKind/curText (one slice), or fails. */
+  private frameLine(buf: string, start: number, end: number): void {
     this.lineNo++;
-    const len = line.length;
-    if (len > this.maxLineBytes || (len * 3 > this.maxLineBytes && utf8Length(line) > this.maxLineBytes)) {
+    const len = end - start;
+    if (len > this.maxLineBytes || (len * 3 > this.maxLineBytes && utf8Length(buf.slice(start, end)) > this.maxLineBytes)) {
       this.fail("FW_BIRD_PROTOCOL", `BIRD sent a line longer than ${this.maxLineBytes} bytes`, false);
     }
-    const first = line.charCodeAt(0);
-    if (first === CC_PLUS || (first === CC_LT && LOST_MESSAGES.test(line))) {
+    const first = buf.charCodeAt(start);
+    if (first === CC_PLUS) {
       this.curCode = 0;
       this.curKind = "async";
-      this.curText = first === CC_PLUS ? line.slice(1) : line;
+      this.curText = buf.slice(start + 1, end);
       return;
     }
     if (first === CC_SPACE) {
       if (this.lastCode < 0) {
-        this.fail("FW_BIRD_PROTOCOL", "BIRD sent a continuation line outside a reply", false, line);
+        this.fail("FW_BIRD_PROTOCOL", "BIRD sent a continuation line outside a reply", false, buf.slice(start, end));
       }
       this.curCode = this.lastCode;
       this.curKind = "continuation";
-      this.curText = line.slice(1);
+      this.curText = buf.slice(start + 1, end);
     } else {
-      const code = len >= 5 ? readCode(line) : -1;
-      const sep = line.charCodeAt(4);
+      const code = len >= 5 ? readCode(buf, start) : -1;
+      const sep = buf.charCodeAt(start + 4);
       if (code < 0 || (sep !== CC_MINUS && sep !== CC_SPACE)) {
+        const line = buf.slice(start, end);
+        if (first === CC_LT && LOST_MESSAGES.test(line)) {
+          this.curCode = 0;
+          this.curKind = "async";
+          this.curText = line;
+          return;
+        }
         this.fail("FW_BIRD_PROTOCOL", "BIRD sent a line without a valid reply code", false, line);
       }
       this.curCode = code;
-      this.curText = line.slice(5);
+      this.curText = buf.slice(start + 5, end);
       if (sep === CC_MINUS) {
         this.curKind = "first";
         this.lastCode = code;

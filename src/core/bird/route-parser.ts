@@ -16,7 +16,7 @@ import type { Family, Prefix } from "../net/ip.js";
 import { AddressCache, canonicalNetwork } from "./addresses.js";
 import { consumeLines, ReplyConsumer } from "./consumer.js";
 import type { ReplyLine } from "./framing.js";
-import { applyAttribute, normalizeAttributeName, normalizeSource } from "./route-attributes.js";
+import { applyAttribute, ATTR, classifyAttribute, normalizeAttributeName, normalizeSource } from "./route-attributes.js";
 import { destFromWord, parseNextHopWords, parseRouteInfo, RouteSyntaxError } from "./route-line.js";
 import type { BirdNextHop, BirdRoute, BirdRouteDest } from "./route-types.js";
 import { parseUint, StringInterner } from "./strings.js";
@@ -41,18 +41,45 @@ function skipSpaces(text: string, pos: number): number {
   return pos;
 }
 
+/** Copies a cached nexthop, keeping only the keys that are present. */
+function cloneNextHop(nh: BirdNextHop): BirdNextHop {
+  const copy: BirdNextHop = nh.gateway === undefined
+    ? { device: nh.device, weight: nh.weight, onlink: nh.onlink }
+    : nh.device === undefined
+      ? { gateway: nh.gateway, weight: nh.weight, onlink: nh.onlink }
+      : { gateway: nh.gateway, device: nh.device, weight: nh.weight, onlink: nh.onlink };
+  if (nh.mpls !== undefined) copy.mpls = nh.mpls.slice();
+  return copy;
+}
+
+const NO_ATTRIBUTE = -1;
+
 /** A state machine that turns the lines of a `show route` reply into BirdRoute records. */
 export class RouteParser extends ReplyConsumer {
   private readonly onRoute: (route: BirdRoute) => void;
   private readonly strings = new StringInterner();
   private readonly addresses = new AddressCache();
+  /** Parsed nexthop lines by text: a table has few distinct nexthops. */
+  private readonly nexthops = new Map<string, BirdNextHop>();
   private table: string;
   private route: BirdRoute | undefined;
   private network: Prefix | undefined;
   private family: Family = 4;
   private mplsLabel: number | undefined;
+  // The attribute being read; kept pending because BIRD may wrap its value onto more lines.
+  private attrKind: number = NO_ATTRIBUTE;
   private attrName: string | undefined;
-  private attrValue = "";
+  private attrText = "";
+  private attrFrom = 0;
+  // Consecutive routes mostly repeat these; comparing in place avoids a substring and a lookup.
+  private lastProtocol = "";
+  private lastSince = "";
+  private lastInfoText = "";
+  private lastPreference = 0;
+  private lastSummary: string | undefined;
+  private lastInfo: string | undefined;
+  private lastTypeText = "";
+  private lastTypeSource = "";
   private emitted = 0;
 
   constructor(opts: RouteParserOptions) {
@@ -120,24 +147,36 @@ export class RouteParser extends ReplyConsumer {
     const close = open < 0 ? -1 : text.indexOf("]", open);
     if (close < 0) throw new RouteSyntaxError("the route line has no [protocol time] part");
 
-    const destText = text.slice(pos, open).trimEnd();
-    let dest: BirdRouteDest | undefined = destFromWord(destText);
     const nexthops: BirdNextHop[] = [];
-    if (dest === undefined) {
-      // BIRD 1.6 prints a single nexthop in place of the destination word.
-      if (!destText.startsWith("via ") && !destText.startsWith("dev ")) {
-        throw new RouteSyntaxError(`unknown route destination ${JSON.stringify(destText)}`);
-      }
-      nexthops.push(parseNextHopWords(destText.split(" "), this.addresses, this.strings));
+    let dest: BirdRouteDest | undefined;
+    if (open - pos === 8 && text.startsWith("unicast ", pos)) {
       dest = "unicast";
+    } else {
+      const destText = text.slice(pos, open).trimEnd();
+      dest = destFromWord(destText);
+      if (dest === undefined) {
+        // BIRD 1.6 prints a single nexthop in place of the destination word.
+        if (!destText.startsWith("via ") && !destText.startsWith("dev ")) {
+          throw new RouteSyntaxError(`unknown route destination ${JSON.stringify(destText)}`);
+        }
+        nexthops.push(parseNextHopWords(destText.split(" "), this.addresses, this.strings));
+        dest = "unicast";
+      }
     }
 
     const sp = text.indexOf(" ", open + 1);
     if (sp < 0 || sp > close) throw new RouteSyntaxError("the route line has no time");
-    const protocol = this.strings.intern(text.slice(open + 1, sp));
+    let protocol = this.lastProtocol;
+    if (!(sp - open - 1 === protocol.length && text.startsWith(protocol, open + 1))) {
+      protocol = this.lastProtocol = this.strings.intern(text.slice(open + 1, sp));
+    }
     const fromAt = text.indexOf(" from ", sp);
     const hasFrom = fromAt >= 0 && fromAt < close;
-    const since = this.strings.intern(text.slice(sp + 1, hasFrom ? fromAt : close));
+    const sinceEnd = hasFrom ? fromAt : close;
+    let since = this.lastSince;
+    if (!(sinceEnd - sp - 1 === since.length && text.startsWith(since, sp + 1))) {
+      since = this.lastSince = this.strings.intern(text.slice(sp + 1, sinceEnd));
+    }
     const from = hasFrom ? this.addresses.canonical(text.slice(fromAt + 6, close)) : undefined;
 
     let p = close + 1;
@@ -172,20 +211,38 @@ export class RouteParser extends ReplyConsumer {
       bgp: undefined,
       attributes: undefined,
     };
-    parseRouteInfo(text.slice(skipSpaces(text, p)), this.strings, route);
+    p = skipSpaces(text, p);
+    const info = this.lastInfoText;
+    if (text.length - p === info.length && text.startsWith(info, p) && info.length > 0) {
+      route.preference = this.lastPreference;
+      route.summary = this.lastSummary;
+      route.info = this.lastInfo;
+    } else {
+      parseRouteInfo(text.slice(p), this.strings, route);
+      this.lastInfoText = this.strings.intern(text.slice(p));
+      this.lastPreference = route.preference;
+      this.lastSummary = route.summary;
+      this.lastInfo = route.info;
+    }
     this.route = route;
   }
 
   private addNextHop(text: string): void {
-    (this.route as BirdRoute).nexthops.push(parseNextHopWords(text.slice(1).split(" "), this.addresses, this.strings));
+    let nh = this.nexthops.get(text);
+    if (nh === undefined) {
+      nh = parseNextHopWords(text.slice(1).split(" "), this.addresses, this.strings);
+      if (this.nexthops.size < 4096) this.nexthops.set(text, nh);
+    }
+    (this.route as BirdRoute).nexthops.push(cloneNextHop(nh));
   }
 
   private addAttribute(text: string): void {
     const route = this.route as BirdRoute;
     if (text.charCodeAt(1) === CC_TAB) {
       // BIRD wraps long community lists onto lines indented by two tabs.
-      if (this.attrName === undefined) throw new RouteSyntaxError("a wrapped attribute line has no attribute");
-      this.attrValue = `${this.attrValue} ${text.slice(2)}`;
+      if (this.attrKind === NO_ATTRIBUTE) throw new RouteSyntaxError("a wrapped attribute line has no attribute");
+      this.attrText = `${this.attrText.slice(this.attrFrom)} ${text.slice(2)}`;
+      this.attrFrom = 0;
       return;
     }
     this.flushAttribute();
@@ -196,35 +253,39 @@ export class RouteParser extends ReplyConsumer {
       colon = text.length - 1;
       valueAt = text.length;
     }
-    const key = text.slice(1, colon);
-    const value = text.slice(valueAt);
-    switch (key) {
-      case "Type": { // BIRD 1.6 `BGP unicast univ`, BIRD 2 `BGP univ`: only the source is common
-        const sp = value.indexOf(" ");
-        route.source = this.strings.intern(normalizeSource(sp < 0 ? value : value.slice(0, sp)));
+    const kind = classifyAttribute(text, colon);
+    switch (kind) {
+      case ATTR.TYPE: { // BIRD 1.6 `BGP unicast univ`, BIRD 2 `BGP univ`: only the source is common
+        if (text !== this.lastTypeText) {
+          const sp = text.indexOf(" ", valueAt);
+          this.lastTypeSource = this.strings.intern(normalizeSource(text.slice(valueAt, sp < 0 ? text.length : sp)));
+          this.lastTypeText = text;
+        }
+        route.source = this.lastTypeSource;
         return;
       }
-      case "source": // BIRD 3
-        route.source = this.strings.intern(normalizeSource(value));
+      case ATTR.SOURCE: // BIRD 3
+        route.source = this.strings.intern(normalizeSource(text.slice(valueAt)));
         return;
-      case "from": // BIRD 3 prints it always; BIRD 2 only in the brackets when it differs from the gateway
-        if (route.from === undefined) route.from = this.addresses.canonical(value);
+      case ATTR.FROM: // BIRD 3 prints it always; BIRD 2 only in the brackets when it differs from the gateway
+        if (route.from === undefined) route.from = this.addresses.canonical(text.slice(valueAt));
         return;
-      case "preference": // BIRD 3 repeats the route line's preference
-      case "igp_metric": // BIRD 3 only (BIRD 2 never prints it here): kept out of the common model
-      case "Internal route handling values": // BIRD 3 debugging ids
+      case ATTR.IGNORED:
         return;
       default:
-        this.attrName = normalizeAttributeName(key);
-        this.attrValue = value;
+        this.attrKind = kind;
+        this.attrName = kind === ATTR.OTHER ? normalizeAttributeName(text.slice(1, colon)) : undefined;
+        this.attrText = text;
+        this.attrFrom = valueAt;
     }
   }
 
   private flushAttribute(): void {
-    if (this.attrName === undefined) return;
-    applyAttribute(this.route as BirdRoute, this.attrName, this.attrValue, this.addresses);
+    if (this.attrKind === NO_ATTRIBUTE) return;
+    applyAttribute(this.route as BirdRoute, this.attrKind, this.attrName, this.attrText, this.attrFrom, this.addresses);
+    this.attrKind = NO_ATTRIBUTE;
     this.attrName = undefined;
-    this.attrValue = "";
+    this.attrText = "";
   }
 
   private flushRoute(): void {

@@ -4,7 +4,7 @@
 import type { InterfaceAddress } from "../model/address.js";
 import { addressKey, routeKey, ruleKey, sysctlKey } from "../model/keys.js";
 import { protocolName, tableName } from "../model/names.js";
-import { routesEqual, type Route } from "../model/route.js";
+import { nexthopsEqual, routesEqual, type Route } from "../model/route.js";
 import { rulesEqual, type Rule } from "../model/rule.js";
 import {
   assertPolicy, classifyAddress, classifyRoute, classifyRule, type OwnershipPolicy,
@@ -265,7 +265,9 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
       }
     }
     const shadows = shadowIndex.get(`${p.table}|${p.dst}|${p.tos}`);
-    const shadow = shadows?.filter((r) => r.metric < p.metric)
+    // A lower-metric route that forwards the same way (the kernel's own prefix route of an
+    // address on the same device, say) changes nothing: only a different path is reported.
+    const shadow = shadows?.filter((r) => r.metric < p.metric && (r.type !== p.type || !nexthopsEqual(r.nexthops, p.nexthops)))
       .sort((a, b) => a.metric - b.metric || (canonicalJson(a) < canonicalJson(b) ? -1 : 1))[0];
     if (shadow !== undefined) {
       drift.push({ kind: "shadowed", key: k, expected: p, live: shadow, repaired: false,
