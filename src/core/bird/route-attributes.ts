@@ -9,7 +9,7 @@ import {
   parseNextHopListAt, parseU32At,
 } from "./bgp-values.js";
 import type { BgpAttributes, BirdRoute } from "./route-types.js";
-import { detach } from "./strings.js";
+import { detach, regionMatches } from "./strings.js";
 
 /** Attribute kinds the route parser treats specially (see `classifyAttribute`). */
 export const ATTR = {
@@ -17,20 +17,24 @@ export const ATTR = {
   LARGE_COMMUNITY: 8, TYPE: 9, SOURCE: 10, FROM: 11, IGNORED: 12,
 } as const;
 
-// BGP attribute names after `BGP.` (BIRD 1.6/2) or `bgp_` (BIRD 3), by kind.
-const BGP_NAMES: ReadonlyArray<readonly [string, string, number]> = [
-  ["origin", "origin", ATTR.ORIGIN],
-  ["as_path", "path", ATTR.PATH],
-  ["next_hop", "next_hop", ATTR.NEXT_HOP],
-  ["med", "med", ATTR.MED],
-  ["local_pref", "local_pref", ATTR.LOCAL_PREF],
-  ["community", "community", ATTR.COMMUNITY],
-  ["ext_community", "ext_community", ATTR.EXT_COMMUNITY],
-  ["large_community", "large_community", ATTR.LARGE_COMMUNITY],
-];
+/** The kind of a BGP attribute by the name after `BGP.`/`bgp_` (name lengths are all distinct). */
+function classifyBgpName(text: string, at: number, len: number, legacy: boolean): number {
+  switch (len) {
+    case 6: return regionMatches(text, at, "origin") ? ATTR.ORIGIN : ATTR.OTHER;
+    case 7: return regionMatches(text, at, "as_path") && legacy ? ATTR.PATH : ATTR.OTHER;
+    case 4: return regionMatches(text, at, "path") && !legacy ? ATTR.PATH : ATTR.OTHER;
+    case 8: return regionMatches(text, at, "next_hop") ? ATTR.NEXT_HOP : ATTR.OTHER;
+    case 3: return regionMatches(text, at, "med") ? ATTR.MED : ATTR.OTHER;
+    case 10: return regionMatches(text, at, "local_pref") ? ATTR.LOCAL_PREF : ATTR.OTHER;
+    case 9: return regionMatches(text, at, "community") ? ATTR.COMMUNITY : ATTR.OTHER;
+    case 13: return regionMatches(text, at, "ext_community") ? ATTR.EXT_COMMUNITY : ATTR.OTHER;
+    case 15: return regionMatches(text, at, "large_community") ? ATTR.LARGE_COMMUNITY : ATTR.OTHER;
+    default: return ATTR.OTHER;
+  }
+}
 
 function matches(text: string, at: number, len: number, name: string): boolean {
-  return len === name.length && text.startsWith(name, at);
+  return len === name.length && regionMatches(text, at, name);
 }
 
 /**
@@ -40,13 +44,8 @@ function matches(text: string, at: number, len: number, name: string): boolean {
 export function classifyAttribute(text: string, colon: number): number {
   const len = colon - 1;
   const c = text.charCodeAt(1);
-  if ((c === 66 /* B */ && text.startsWith("BGP.", 1)) || (c === 98 /* b */ && text.startsWith("bgp_", 1))) {
-    const legacy = c === 66;
-    for (const [old, modern, kind] of BGP_NAMES) {
-      if (matches(text, 5, len - 4, legacy ? old : modern)) return kind;
-    }
-    return ATTR.OTHER;
-  }
+  if (c === 66 /* B */ && regionMatches(text, 1, "BGP.")) return classifyBgpName(text, 5, len - 4, true);
+  if (c === 98 /* b */ && regionMatches(text, 1, "bgp_")) return classifyBgpName(text, 5, len - 4, false);
   if (matches(text, 1, len, "Type")) return ATTR.TYPE;
   if (matches(text, 1, len, "source")) return ATTR.SOURCE;
   if (matches(text, 1, len, "from")) return ATTR.FROM;

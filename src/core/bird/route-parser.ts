@@ -19,7 +19,7 @@ import type { ReplyLine } from "./framing.js";
 import { applyAttribute, ATTR, classifyAttribute, normalizeAttributeName, normalizeSource } from "./route-attributes.js";
 import { destFromWord, parseNextHopWords, parseRouteInfo, RouteSyntaxError } from "./route-line.js";
 import type { BirdNextHop, BirdRoute, BirdRouteDest } from "./route-types.js";
-import { parseUint, StringInterner } from "./strings.js";
+import { parseUint, regionMatches, StringInterner } from "./strings.js";
 
 /** Options of the route parser. */
 export interface RouteParserOptions {
@@ -35,6 +35,15 @@ export interface RouteParserOptions {
 const CODE_ROUTE_LIST = 1007;
 const CC_TAB = 9;
 const CC_SPACE = 32;
+
+/** Index of the colon that ends an attribute name (`: ` or a colon at the end), or -1. */
+function findKeyColon(text: string): number {
+  const n = text.length;
+  for (let i = 1; i < n; i++) {
+    if (text.charCodeAt(i) === 58 /* : */ && (i + 1 === n || text.charCodeAt(i + 1) === CC_SPACE)) return i;
+  }
+  return -1;
+}
 
 function skipSpaces(text: string, pos: number): number {
   while (text.charCodeAt(pos) === CC_SPACE) pos++;
@@ -107,7 +116,7 @@ export class RouteParser extends ReplyConsumer {
     if (code !== CODE_ROUTE_LIST) throw this.parseError(`unexpected code ${code} in a route list`, text);
     this.flushRoute();
     if (text.length === 0) return; // blank line between two tables
-    if (text.startsWith("Table ") && text.endsWith(":")) {
+    if (text.charCodeAt(0) === 84 /* T */ && regionMatches(text, 0, "Table ") && text.endsWith(":")) {
       this.table = this.strings.intern(text.slice(6, -1));
       this.network = undefined;
       return;
@@ -136,7 +145,7 @@ export class RouteParser extends ReplyConsumer {
       this.family = netText.indexOf(":") >= 0 ? 6 : 4;
       this.mplsLabel = undefined;
       pos = skipSpaces(text, sp);
-      if (text.startsWith("mpls ", pos)) { // BIRD 3: `10.0.0.0/24 mpls 100`
+      if (regionMatches(text, pos, "mpls ")) { // BIRD 3: `10.0.0.0/24 mpls 100`
         const end = text.indexOf(" ", pos + 5);
         this.mplsLabel = parseUint(text.slice(pos + 5, end < 0 ? text.length : end));
         if (this.mplsLabel === undefined || end < 0) throw new RouteSyntaxError("bad MPLS label");
@@ -149,7 +158,7 @@ export class RouteParser extends ReplyConsumer {
 
     const nexthops: BirdNextHop[] = [];
     let dest: BirdRouteDest | undefined;
-    if (open - pos === 8 && text.startsWith("unicast ", pos)) {
+    if (open - pos === 8 && regionMatches(text, pos, "unicast ")) {
       dest = "unicast";
     } else {
       const destText = text.slice(pos, open).trimEnd();
@@ -167,14 +176,14 @@ export class RouteParser extends ReplyConsumer {
     const sp = text.indexOf(" ", open + 1);
     if (sp < 0 || sp > close) throw new RouteSyntaxError("the route line has no time");
     let protocol = this.lastProtocol;
-    if (!(sp - open - 1 === protocol.length && text.startsWith(protocol, open + 1))) {
+    if (!(sp - open - 1 === protocol.length && regionMatches(text, open + 1, protocol))) {
       protocol = this.lastProtocol = this.strings.intern(text.slice(open + 1, sp));
     }
     const fromAt = text.indexOf(" from ", sp);
     const hasFrom = fromAt >= 0 && fromAt < close;
     const sinceEnd = hasFrom ? fromAt : close;
     let since = this.lastSince;
-    if (!(sinceEnd - sp - 1 === since.length && text.startsWith(since, sp + 1))) {
+    if (!(sinceEnd - sp - 1 === since.length && regionMatches(text, sp + 1, since))) {
       since = this.lastSince = this.strings.intern(text.slice(sp + 1, sinceEnd));
     }
     const from = hasFrom ? this.addresses.canonical(text.slice(fromAt + 6, close)) : undefined;
@@ -213,7 +222,7 @@ export class RouteParser extends ReplyConsumer {
     };
     p = skipSpaces(text, p);
     const info = this.lastInfoText;
-    if (text.length - p === info.length && text.startsWith(info, p) && info.length > 0) {
+    if (text.length - p === info.length && info.length > 0 && regionMatches(text, p, info)) {
       route.preference = this.lastPreference;
       route.summary = this.lastSummary;
       route.info = this.lastInfo;
@@ -246,13 +255,9 @@ export class RouteParser extends ReplyConsumer {
       return;
     }
     this.flushAttribute();
-    let colon = text.indexOf(": ", 1);
-    let valueAt = colon + 2;
-    if (colon < 0) {
-      if (text.charCodeAt(text.length - 1) !== 58 /* : */) throw new RouteSyntaxError("an attribute line has no colon");
-      colon = text.length - 1;
-      valueAt = text.length;
-    }
+    const colon = findKeyColon(text);
+    if (colon < 0) throw new RouteSyntaxError("an attribute line has no colon");
+    const valueAt = Math.min(colon + 2, text.length);
     const kind = classifyAttribute(text, colon);
     switch (kind) {
       case ATTR.TYPE: { // BIRD 1.6 `BGP unicast univ`, BIRD 2 `BGP univ`: only the source is common

@@ -3,16 +3,22 @@
 // are checked. Traps handled here: without `-details` iproute2 omits defaults (proto boot, table
 // main, type unicast, IPv4 metric 0, scope global), prints host routes without /32 or /128,
 // prints `default`, gives numeric protocols and tables as strings, and shows multipath as a
-// `nexthops` array with no top-level gateway; IPv6 blackhole-like routes sit on `lo`.
+// `nexthops` array with no top-level gateway; IPv6 blackhole-like routes sit on `lo`; IPv6
+// local routes really have metric 0 (only a missing metric means the kernel default 1024).
+//
+// Hot path: a route dump can hold a million elements. Each element is first checked by a
+// hand-written guard that accepts a subset of what the zod schema accepts (a property test pins
+// that); only elements the guard rejects go through zod, which then produces the error message.
 import { z } from "zod";
 import { FibwardenError } from "../errors.js";
-import { canonicalAddress, canonicalPrefix, type Family } from "../net/ip.js";
+import { canonicalPrefix, type Family } from "../net/ip.js";
 import type { InterfaceAddress } from "../model/address.js";
 import { protocolNumber, scopeNumber, tableNumber } from "../model/names.js";
 import { IPV6_DEFAULT_METRIC, validateRoute } from "../model/normalize.js";
 import { compareNexthops, isNexthopLessType, ROUTE_TYPES, type Nexthop, type Route, type RouteType } from "../model/route.js";
 import type { Rule, RuleAction } from "../model/rule.js";
 import { canonicalJson } from "../plan/canonical-json.js";
+import { canonicalAddressMemo, canonicalPrefixFast, createMemo } from "./fast-canonical.js";
 
 const numOrStr = z.union([z.number(), z.string()]);
 const flags = z.array(z.string()).optional();
@@ -87,23 +93,29 @@ function fail(what: string, detail: string, item?: unknown): never {
 
 function parseTos(v: string | number | undefined, what: string): number {
   if (v === undefined) return 0;
-  if (typeof v === "number") return v;
-  const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  const n = typeof v === "number" ? v : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^[0-9]+$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 255) fail(what, `unknown tos ${JSON.stringify(v)}`);
   return n;
 }
 
 function parseMark(v: string | number | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v === "number") return v;
-  const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : Number(v);
-  return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? n : fail("rule", `bad fwmark ${v}`);
+  const n = typeof v === "number" ? v : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? n : fail("rule", `bad fwmark ${JSON.stringify(v)}`);
 }
 
+// Names repeat on every element of a dump: resolve each distinct text once (bounded memo).
+const tableOf = createMemo(1024, (t) => tableNumber(t));
+const protocolOf = createMemo(1024, (t) => protocolNumber(t));
+const scopeOf = createMemo(64, (t) => scopeNumber(t));
+const lookupName = (memo: (k: string) => number | undefined, slow: (v: number) => number | undefined, v: string | number): number | undefined =>
+  typeof v === "string" ? memo(v) : slow(v);
+const ROUTE_TYPE_SET: ReadonlySet<string> = new Set(ROUTE_TYPES);
+
 function toNexthop(w: z.infer<typeof wireNexthop>, family: Family): Nexthop {
-  const nh: Nexthop = { weight: w.weight ?? 1, onlink: (w.flags ?? []).includes("onlink") };
+  const nh: Nexthop = { weight: w.weight ?? 1, onlink: w.flags !== undefined && w.flags.includes("onlink") };
   const gw = w.gateway ?? w.via?.host;
-  if (gw !== undefined) nh.gateway = canonicalAddress(gw, w.via ? undefined : family);
+  if (gw !== undefined) nh.gateway = canonicalAddressMemo(gw, w.via ? undefined : family);
   if (w.dev !== undefined) nh.dev = w.dev;
   return nh;
 }
@@ -111,12 +123,12 @@ function toNexthop(w: z.infer<typeof wireNexthop>, family: Family): Nexthop {
 /** Normalizes one validated wire route of a known family into the model. */
 export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family): Route {
   const type = (w.type ?? "unicast") as RouteType;
-  if (!ROUTE_TYPES.includes(type)) fail("route", `unknown type ${JSON.stringify(w.type)}`, w);
-  const table = w.table === undefined ? 254 : tableNumber(w.table);
+  if (!ROUTE_TYPE_SET.has(type)) fail("route", `unknown type ${JSON.stringify(w.type)}`, w);
+  const table = w.table === undefined ? 254 : lookupName(tableOf, tableNumber, w.table);
   if (table === undefined) fail("route", `unknown table ${JSON.stringify(w.table)}`, w);
-  const protocol = w.protocol === undefined ? 3 : protocolNumber(w.protocol);
+  const protocol = w.protocol === undefined ? 3 : lookupName(protocolOf, protocolNumber, w.protocol);
   if (protocol === undefined) fail("route", `unknown protocol ${JSON.stringify(w.protocol)}`, w);
-  const scope = w.scope === undefined ? 0 : scopeNumber(w.scope);
+  const scope = w.scope === undefined ? 0 : lookupName(scopeOf, scopeNumber, w.scope);
   if (scope === undefined) fail("route", `unknown scope ${JSON.stringify(w.scope)}`, w);
   let nexthops: Nexthop[];
   if (isNexthopLessType(type)) nexthops = [];
@@ -124,19 +136,67 @@ export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family): Ro
   else if (w.gateway !== undefined || w.via !== undefined || w.dev !== undefined) {
     nexthops = [toNexthop({ gateway: w.gateway, via: w.via, dev: w.dev, flags: w.flags }, family)];
   } else nexthops = [];
-  nexthops.sort(compareNexthops);
-  let metric = w.metric ?? 0;
-  if (family === 6 && metric === 0) metric = IPV6_DEFAULT_METRIC;
+  if (nexthops.length > 1) nexthops.sort(compareNexthops);
+  // IPv6: the kernel turns a requested metric 0 into 1024, but its own local routes do carry
+  // metric 0 and iproute2 prints it; only a missing metric means the default.
+  const metric = w.metric ?? (family === 6 ? IPV6_DEFAULT_METRIC : 0);
   const route: Route = {
-    family, table, dst: canonicalPrefix(w.dst, family), type, protocol, metric,
+    family, table, dst: canonicalPrefixFast(w.dst, family), type, protocol, metric,
     tos: family === 6 ? 0 : parseTos(w.tos ?? w.dsfield, "route"),
     scope: family === 6 ? 0 : scope,
     nexthops,
   };
-  if (w.prefsrc !== undefined) route.prefsrc = canonicalAddress(w.prefsrc, family);
+  if (w.prefsrc !== undefined) route.prefsrc = canonicalAddressMemo(w.prefsrc, family);
   // local/broadcast/multicast routes have a device but may lack a gateway: still valid.
   if (type !== "unicast" || nexthops.length > 0) validateRoute(route);
   return route;
+}
+
+const isStr = (v: unknown): boolean => v === undefined || typeof v === "string";
+const isNumOrStr = (v: unknown): boolean => v === undefined || typeof v === "string" || typeof v === "number";
+const isInt = (v: unknown): boolean => v === undefined || Number.isInteger(v);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function isFlags(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (!Array.isArray(v)) return false;
+  for (const f of v) if (typeof f !== "string") return false;
+  return true;
+}
+
+function isVia(v: unknown): boolean {
+  return v === undefined || (isObj(v) && typeof v.host === "string" && isStr(v.family));
+}
+
+function isWireNexthop(v: unknown): boolean {
+  return isObj(v) && isStr(v.gateway) && isVia(v.via) && isStr(v.dev) && isInt(v.weight) && isFlags(v.flags);
+}
+
+/**
+ * Hand-written guard for one route element: accepts a subset of what `wireRoute` accepts, so
+ * that elements passing it can skip zod on the hot path.
+ */
+export function isWireRoute(v: unknown): v is z.infer<typeof wireRoute> {
+  if (!isObj(v) || typeof v.dst !== "string") return false;
+  if (!isStr(v.type) || !isStr(v.gateway) || !isStr(v.dev) || !isStr(v.prefsrc) || !isVia(v.via)) return false;
+  if (!isNumOrStr(v.table) || !isNumOrStr(v.protocol) || !isNumOrStr(v.scope) || !isNumOrStr(v.tos) || !isNumOrStr(v.dsfield)) return false;
+  const m = v.metric;
+  if (m !== undefined && !(Number.isInteger(m) && (m as number) >= 0)) return false;
+  if (!isFlags(v.flags)) return false;
+  const nhs = v.nexthops;
+  if (nhs !== undefined) {
+    if (!Array.isArray(nhs)) return false;
+    for (const nh of nhs) if (!isWireNexthop(nh)) return false;
+  }
+  return true;
+}
+
+/** Validates (guard first, zod on a miss) and normalizes one element of a route dump. */
+export function normalizeWireRoute(item: unknown, family: Family): Route {
+  if (isWireRoute(item)) return normalizeRoute(item, family);
+  const res = wireRoute.safeParse(item);
+  if (!res.success) fail("route", z.prettifyError(res.error), item);
+  return normalizeRoute(res.data, family);
 }
 
 function parseArray(text: string, what: string): unknown[] {
@@ -152,11 +212,7 @@ function parseArray(text: string, what: string): unknown[] {
 
 /** Parses and normalizes `ip -<family> -json [-details] route show table all` output. */
 export function parseIpRoutes(text: string, family: Family): Route[] {
-  return parseArray(text, "route").map((item) => {
-    const res = wireRoute.safeParse(item);
-    if (!res.success) fail("route", z.prettifyError(res.error), item);
-    return normalizeRoute(res.data, family);
-  });
+  return parseArray(text, "route").map((item) => normalizeWireRoute(item, family));
 }
 
 const ACTIONS: Record<string, RuleAction> = {
@@ -164,11 +220,21 @@ const ACTIONS: Record<string, RuleAction> = {
   unreachable: "unreachable", prohibit: "prohibit",
 };
 const MODELED_RULE_KEYS = new Set(["priority", "src", "srclen", "dst", "dstlen", "iif", "oif", "fwmark",
-  "fwmask", "tos", "dsfield", "table", "action", "goto", "target", "protocol", "flags"]);
+  "fwmask", "tos", "dsfield", "table", "action", "goto", "target", "protocol", "flags", "nop",
+  // State, not selectors: `[unresolved]` (goto target missing), `[detached]` (device missing).
+  // They change with the rest of the system and must not change the rule's identity.
+  "unresolved", "iif_detached", "oif_detached"]);
+
+function ruleAction(w: z.infer<typeof wireRule>): RuleAction | undefined {
+  if (w.action !== undefined) return Object.prototype.hasOwnProperty.call(ACTIONS, w.action) ? ACTIONS[w.action] : undefined;
+  // iproute2 prints a nop rule as `"nop": null` with no action key.
+  if (Object.prototype.hasOwnProperty.call(w, "nop")) return "nop";
+  return w.goto !== undefined ? "goto" : "lookup";
+}
 
 /** Normalizes one validated wire rule into the model. */
 export function normalizeRule(w: z.infer<typeof wireRule>, family: Family): Rule {
-  const action: RuleAction | undefined = w.action === undefined ? (w.goto !== undefined ? "goto" : "lookup") : ACTIONS[w.action];
+  const action = ruleAction(w);
   if (action === undefined) fail("rule", `unknown action ${JSON.stringify(w.action)}`, w);
   const rule: Rule = { family, priority: w.priority, tos: parseTos(w.tos ?? w.dsfield, "rule"), action, protocol: 0 };
   if (w.src !== undefined && w.src !== "all") rule.from = canonicalPrefix(`${w.src}/${w.srclen ?? (family === 4 ? 32 : 128)}`, family);
@@ -227,7 +293,7 @@ export function parseIpAddrs(text: string): { links: LinkInfo[]; addresses: Inte
       const family: Family = a.family === "inet" ? 4 : 6;
       const scope = a.scope === undefined ? 0 : scopeNumber(a.scope);
       if (scope === undefined) fail("addr", `unknown scope ${JSON.stringify(a.scope)}`, a);
-      const addr: InterfaceAddress = { family, dev: l.ifname, address: canonicalAddress(a.local, family), prefixlen: a.prefixlen, scope };
+      const addr: InterfaceAddress = { family, dev: l.ifname, address: canonicalAddressMemo(a.local, family), prefixlen: a.prefixlen, scope };
       // iproute2 prints the label of every IPv4 address; it equals the device name unless set.
       if (family === 4 && a.label !== undefined && a.label !== l.ifname) addr.label = a.label;
       addresses.push(addr);

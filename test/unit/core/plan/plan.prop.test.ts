@@ -2,14 +2,15 @@
 // Runs: FC_RUNS (default 2000). fast-check prints the seed and path of any counterexample.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addressesEqual, type InterfaceAddress } from "../../../../src/core/model/address.js";
+import type { InterfaceAddress } from "../../../../src/core/model/address.js";
 import { routeKey } from "../../../../src/core/model/keys.js";
 import { routesEqual, type Route } from "../../../../src/core/model/route.js";
 import { rulesEqual, type Rule } from "../../../../src/core/model/rule.js";
-import { classifyAddress, classifyRoute, classifyRule, type OwnershipPolicy } from "../../../../src/core/ownership.js";
+import { classifyRoute, classifyRule, type OwnershipPolicy } from "../../../../src/core/ownership.js";
 import { plan } from "../../../../src/core/plan/plan.js";
 import type { DesiredState, LiveState, Plan, PlanOp, PlanOptions } from "../../../../src/core/plan/types.js";
 import { desiredArb, liveArb, shuffled, testPolicy } from "../../../support/arbitraries.js";
+import { checkSafety } from "../../../support/safety.js";
 import { KernelSim } from "../../../support/kernel-sim.js";
 
 const RUNS = Number(process.env.FC_RUNS ?? 2000);
@@ -20,24 +21,6 @@ const optionsArb = fc.record({
 });
 
 type Planner = (d: DesiredState, l: LiveState, p: OwnershipPolicy, o: PlanOptions) => Plan;
-
-/** Every non-ours object of `before` is still in `after`, identical and as many times. */
-export function checkSafety(before: LiveState, after: LiveState, policy: OwnershipPolicy): string | undefined {
-  const count = <T>(items: T[], x: T, eq: (a: T, b: T) => boolean): number => items.filter((y) => eq(x, y)).length;
-  for (const r of before.routes) {
-    if (classifyRoute(policy, r) === "ours") continue;
-    if (count(after.routes, r, routesEqual) < count(before.routes, r, routesEqual)) return `foreign route changed: ${JSON.stringify(r)}`;
-  }
-  for (const r of before.rules) {
-    if (classifyRule(policy, r) === "ours") continue;
-    if (count(after.rules, r, rulesEqual) < count(before.rules, r, rulesEqual)) return `foreign rule changed: ${JSON.stringify(r)}`;
-  }
-  for (const a of before.addresses) {
-    if (classifyAddress(policy, a) === "ours") continue;
-    if (count(after.addresses, a, addressesEqual) < count(before.addresses, a, addressesEqual)) return `foreign address changed: ${JSON.stringify(a)}`;
-  }
-  return undefined;
-}
 
 function safetyProperty(planner: Planner) {
   return fc.property(liveArb(), desiredArb(), optionsArb, (live, desired, options) => {
