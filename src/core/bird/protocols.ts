@@ -251,7 +251,8 @@ export class ProtocolsParser extends ReplyConsumer {
         throw this.parseError(`unknown route count "${word}"`, text);
       }
     }
-    if (!seen.has("imported") || !seen.has("exported") || !seen.has("preferred")) throw this.parseError("incomplete Routes line", text);
+    // Pipe channels print only `N imported, M exported`: preferred stays 0 there.
+    if (!seen.has("imported") || !seen.has("exported")) throw this.parseError("incomplete Routes line", text);
     return stats;
   }
 

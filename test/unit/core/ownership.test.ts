@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isFibwardenError } from "../../../src/core/errors.js";
-import { makeAddress, makeRoute, makeRule } from "../../../src/core/model/normalize.js";
+import { makeAddress, makeRule } from "../../../src/core/model/normalize.js";
 import {
   assertPolicy, classifyAddress, classifyRoute, classifyRule, defaultOwnershipPolicy, ownedAddressLabel,
 } from "../../../src/core/ownership.js";
