@@ -2,10 +2,13 @@
 // The `fibwarden` command. Subcommands are added as their adapters land; each uses only the
 // public library API, as an outside caller would.
 import { readFileSync } from "node:fs";
+import { runBirdCommand } from "./bird.js";
 
 const USAGE = `usage: fibwarden <command>
 
 commands:
+  bird [--socket PATH] [--raw] <show ...>
+              query BIRD's control socket; print the parsed reply as JSON
   version     print the version
   help        print this help
 `;
@@ -15,10 +18,15 @@ function readVersion(): string {
   return pkg.version;
 }
 
+const write = (s: string): void => { process.stdout.write(s); };
+const writeErr = (s: string): void => { process.stderr.write(s); };
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export function runCli(argv: string[]): number {
+export async function runCli(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
+    case "bird":
+      return runBirdCommand(argv.slice(1), write, writeErr);
     case "version":
     case "--version":
       process.stdout.write(`fibwarden ${readVersion()}\n`);
@@ -35,4 +43,4 @@ export function runCli(argv: string[]): number {
   }
 }
 
-process.exitCode = runCli(process.argv.slice(2));
+process.exitCode = await runCli(process.argv.slice(2));

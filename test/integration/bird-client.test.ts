@@ -2,6 +2,7 @@
 // exported to the kernel protocol must be what `ip -json route` shows in that namespace.
 import { describe, expect, it } from "vitest";
 import { BirdClient } from "../../src/adapters/bird/client.js";
+import { runBirdCommand } from "../../src/cli/bird.js";
 import { showExportedRoutes, showProtocols, showRouteCount, showStatus, streamRoutes } from "../../src/adapters/bird/queries.js";
 import { isBirdCommandError } from "../../src/core/bird/reply-codes.js";
 import { buildProtectedRoutes } from "../../src/core/desired/protected.js";
@@ -116,5 +117,38 @@ describe.skipIf(!support.ok)("BIRD client against real BIRD 2", () => {
       try { process.kill(bird.pid!, "SIGCONT"); } catch { /* gone */ }
       c.close();
     }
+  });
+
+  it("`fibwarden bird` prints parsed JSON, streams routes as JSON lines, and --raw passes BIRD's lines through", async () => {
+    const socket = topo().birds.node.socketPath;
+    // an earlier test restarts BIRD: wait until it has re-learned its BGP routes (bounded)
+    const c = client();
+    try {
+      await pollUntil(async () => {
+        let ecmp = false;
+        await showExportedRoutes(c, "kernel1", (r) => { ecmp ||= r.network === "10.201.0.0/16" && r.nexthops.length === 2; });
+        return { done: ecmp };
+      }, { timeoutMs: 30_000, what: "the ECMP route after BIRD's restart" });
+    } finally { c.close(); }
+    const run = async (args: string[]) => {
+      let out = "";
+      let err = "";
+      const code = await runBirdCommand(args, (t) => { out += t; }, (t) => { err += t; });
+      return { code, out, err };
+    };
+    const protos = await run(["--socket", socket, "show", "protocols", "all"]);
+    expect(protos, protos.err).toMatchObject({ code: 0 });
+    expect((JSON.parse(protos.out) as Array<{ name: string }>).map((p) => p.name)).toContain("up_a4");
+    const routes = await run(["--socket", socket, "show", "route", "export", "kernel1"]);
+    expect(routes.code).toBe(0);
+    const lines = routes.out.trim().split("\n").map((l) => JSON.parse(l) as { network: string });
+    expect(lines.some((r) => r.network === "10.201.0.0/16")).toBe(true);
+    expect(routes.err).toBe(`${lines.length} routes\n`);
+    const raw = await run(["--socket", socket, "--raw", "show", "status"]);
+    expect(raw.out).toMatch(/^1000 BIRD 2\./m);
+    expect(raw.out).toMatch(/^0013 Daemon is up and running/m);
+    const bad = await run(["--socket", `${socket}.nope`, "show", "status"]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/FW_BIRD_UNAVAILABLE: .*\.nope/);
   });
 });
