@@ -1,0 +1,110 @@
+// One pass end to end on captured data: a fake BIRD replaying the real transcripts over a UNIX
+// socket, and a fake dataplane over the kernel simulator holding the captured kernel.
+import { afterEach, describe, expect, it } from "vitest";
+import { BirdClient } from "../../../src/adapters/bird/client.js";
+import { configToPolicy } from "../../../src/config/policy.js";
+import { parseConfigText } from "../../../src/config/parse.js";
+import { routeKey } from "../../../src/core/model/keys.js";
+import { runPass } from "../../../src/reconciler/pass.js";
+import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
+import { FakeDataplane } from "../../support/fake-dataplane.js";
+import { loadKernelFixture } from "../../support/fixtures.js";
+import { KernelSim } from "../../support/kernel-sim.js";
+
+const fakes: FakeBird[] = [];
+const clients: BirdClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const f of fakes.splice(0)) await f.close();
+});
+
+async function birds(...daemons: string[]) {
+  for (const d of daemons) fakes.push(await startFakeBird(d));
+  for (const f of fakes) clients.push(new BirdClient({ socketPath: f.socketPath, idleTimeoutMs: 300 }));
+  return clients;
+}
+
+const links = ["lo", "na0", "nb0", "vip0", "vip0p"].map((name, i) => ({ ifindex: i + 1, name, up: true }));
+
+describe("runPass on the captured BIRD 2 node", () => {
+  const yaml = (sockets: string[], repair = "reinstall") => `
+bird: {sockets: ${JSON.stringify(sockets)}}
+protect: {kernelProtocols: [kernel1, kernel2], repair: ${repair}}
+vips:
+  - address: 10.111.100.9
+    announce: {table: 198}
+    return: {bgpPeer: up_b4}
+`;
+
+  it("plans the VIP, reinstalls the 12 missing BIRD routes, reports the 10 damaged ECMP routes; a second pass is empty", async () => {
+    const [client] = await birds("bird-2.0.12");
+    const config = parseConfigText(yaml([client!.socketPath]));
+    const dp = new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links);
+    const deps = { config, policy: configToPolicy(config), dataplane: dp, birdClients: clients };
+    const first = await runPass(deps, { apply: true });
+    expect(first.observationComplete).toBe(true);
+    expect(first.bird.problems).toEqual([]);
+    expect(first.desired?.vipProblems).toEqual([]);
+    const p = first.plan!;
+    expect(p.drift.filter((d) => d.kind === "missing")).toHaveLength(12);
+    expect(p.drift.filter((d) => d.kind === "differs")).toHaveLength(10);
+    // the VIP: address, announce route, source table via up_b4's neighbor on nb0, rule
+    const vipOps = p.ops.filter((o) => o.kind !== "route.add" || o.route.protocol === 201);
+    expect(vipOps.map((o) => o.kind)).toEqual(["address.add", "route.add", "route.add", "rule.add"]);
+    const table = first.desired!.tables.get("10.111.100.9")!;
+    expect(dp.sim.routes.find((r) => r.table === table)?.nexthops).toEqual([{ gateway: "10.111.2.1", dev: "nb0", weight: 1, onlink: false }]);
+    expect(first.applied?.failed).toBe(0);
+    const second = await runPass(deps, { apply: true });
+    expect(second.plan?.ops).toEqual([]);
+    expect(second.plan?.drift.map((d) => d.kind)).toEqual(Array(10).fill("differs"));
+  });
+
+  it("fails static when BIRD hangs mid-reply: no deletion, the socket is named", async () => {
+    fakes.push(await startFakeBird("bird-2.0.12", { hangOn: "show route export kernel1" }));
+    clients.push(new BirdClient({ socketPath: fakes[0]!.socketPath, idleTimeoutMs: 200 }));
+    const config = parseConfigText(yaml([fakes[0]!.socketPath]));
+    const live = loadKernelFixture("bird2-node");
+    const sim = KernelSim.from(live);
+    // a stale route of ours that a complete pass would delete
+    sim.loadRoute({ ...live.routes.find((r) => r.family === 4 && r.nexthops.length === 1)!, table: 1500, protocol: 201 });
+    const dp = new FakeDataplane(sim, links);
+    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birdClients: clients }, { apply: true });
+    expect(res.observationComplete).toBe(false);
+    expect(res.bird.problems[0]).toMatchObject({ code: "FW_BIRD_TIMEOUT", socket: fakes[0]!.socketPath });
+    expect(res.plan?.withheld.map((o) => o.kind)).toEqual(["route.delete"]);
+    expect(res.plan?.ops.some((o) => o.kind.endsWith(".delete"))).toBe(false);
+    expect(dp.sim.routes.some((r) => r.table === 1500)).toBe(true);
+  });
+
+  it("plans nothing at all when the kernel cannot be read", async () => {
+    const [client] = await birds("bird-2.0.12");
+    const config = parseConfigText(yaml([client!.socketPath]));
+    const dp = new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links, { readRoutes: true });
+    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birdClients: clients }, { apply: true });
+    expect(res.kernel.complete).toBe(false);
+    expect(res.kernel.problems[0]?.code).toBe("FW_KERNEL_READ");
+    expect(res.plan).toBeUndefined();
+    expect(dp.applies).toEqual([]);
+  });
+});
+
+describe("runPass on the captured calico-style BIRD 1.6 node (two daemons)", () => {
+  it("merges bird and bird6, uses BIRD 1.6's metrics, and finds the kernel in sync", async () => {
+    await birds("bird-1.6.8", "bird6-1.6.8");
+    const config = parseConfigText(`
+bird: {sockets: ${JSON.stringify(clients.map((c) => c.socketPath))}}
+protect: {kernelProtocols: all, repair: report}
+`);
+    const live = loadKernelFixture("bird16-node");
+    const dp = new FakeDataplane(KernelSim.from(live), links);
+    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birdClients: clients }, { apply: false });
+    expect(res.bird.problems).toEqual([]);
+    expect(res.bird.daemons.map((d) => d.dialect)).toEqual([1, 1]);
+    expect(res.bird.kernelProtocols.map((k) => [k.name, k.family, k.metric])).toEqual([["kernel1", 4, 0], ["kernel1", 6, 1024]]);
+    expect(res.plan?.drift).toEqual([]);
+    expect(res.plan?.ops).toEqual([]);
+    const protectedCount = res.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0);
+    expect(protectedCount).toBe(live.routes.filter((r) => r.protocol === 12).length);
+    expect(new Set(res.desired!.desired.protectedRoutes.map(routeKey)).size).toBe(protectedCount);
+  });
+});
