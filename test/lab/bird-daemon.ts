@@ -42,6 +42,11 @@ export interface BirdPlacement {
   name: string;
   namespace: string;
   dir: string;
+  // Added for BIRD 1.6 (test/lab/bird16.ts): run another BIRD binary (e.g. an unpacked 1.6 `bird`
+  // or `bird6`) instead of the `bird` on PATH, and name the control socket (`bird6.ctl`, as
+  // calico-node does). Both default to the old behaviour: `bird` and `bird.ctl`.
+  binary?: string;
+  socketName?: string;
 }
 
 /** Writes the config, validates it with `bird -p`, starts BIRD and waits for its socket to answer. */
@@ -60,6 +65,7 @@ class BirdDaemon implements BirdHandle {
   readonly socketPath: string;
   readonly pidPath: string;
   readonly logPath: string;
+  private readonly binary: string;
   private readonly outPath: string;
   private child: ResultPromise | undefined;
   private exited: Promise<unknown> = Promise.resolve();
@@ -69,8 +75,9 @@ class BirdDaemon implements BirdHandle {
     this.name = placement.name;
     this.namespace = placement.namespace;
     mkdirSync(placement.dir, { recursive: true });
+    this.binary = placement.binary ?? "bird";
     this.configPath = join(placement.dir, "bird.conf");
-    this.socketPath = join(placement.dir, "bird.ctl");
+    this.socketPath = join(placement.dir, placement.socketName ?? "bird.ctl");
     this.pidPath = join(placement.dir, "bird.pid");
     this.logPath = join(placement.dir, "bird.log");
     this.outPath = join(placement.dir, "bird.out");
@@ -86,7 +93,7 @@ class BirdDaemon implements BirdHandle {
   }
 
   async validate(): Promise<void> {
-    await runCommand("bird", ["-p", "-c", this.configPath]).catch((err: unknown) => {
+    await runCommand(this.binary, ["-p", "-c", this.configPath]).catch((err: unknown) => {
       throw new Error(`lab: BIRD config for ${this.name} is invalid (${this.configPath}): ${String(err)}`);
     });
   }
@@ -95,7 +102,7 @@ class BirdDaemon implements BirdHandle {
     if (this.running) throw new Error(`lab: BIRD ${this.name} is already running`);
     rmSync(this.socketPath, { force: true });
     rmSync(this.pidPath, { force: true });
-    const argv = ["netns", "exec", this.namespace, "bird", "-f", "-c", this.configPath, "-s", this.socketPath, "-P", this.pidPath];
+    const argv = ["netns", "exec", this.namespace, this.binary, "-f", "-c", this.configPath, "-s", this.socketPath, "-P", this.pidPath];
     const child = execa("ip", argv, {
       reject: false,
       stdin: "ignore",

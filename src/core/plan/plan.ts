@@ -258,7 +258,7 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
         drift.push({ kind: "overwritten", key: k, expected: p, live: foreign, repaired: false,
           message: `protected route ${describeRoute(p)} was overwritten by ${describeRoute(foreign)}` });
         conflicts.push({ object: "route", key: k, reason: "protected-overwritten", desired: p, holder: foreign,
-          holderOwnership: owner, message: `BIRD's route ${p.dst} is held by proto ${protocolName(foreign.protocol)}; BIRD will not win it back and fibwarden does not evict it` });
+          holderOwnership: owner, message: `BIRD's route ${p.dst} is held by proto ${protocolName(foreign.protocol)}: BIRD's kernel sync fails ("File exists", route marked !) at every scan while it stays, and fibwarden never evicts it` });
       } else if (list.length !== 1 || !routesEqual(list[0]!, p)) {
         drift.push({ kind: "differs", key: k, expected: p, live: list[0], repaired: false,
           message: `kernel copy of ${p.dst} differs from BIRD's export: ${describeRoute(list[0]!)} vs ${describeRoute(p)}` });
