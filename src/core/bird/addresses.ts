@@ -1,6 +1,6 @@
 // Canonical prefixes and addresses for the route parser, with a fast path for the common case.
 import { canonicalAddress, canonicalPrefix, type Prefix } from "../net/ip.js";
-import { parseUint } from "./strings.js";
+import { detach, parseUint } from "./strings.js";
 
 /**
  * Parses an IPv4 prefix that is already canonical (as BIRD prints it) without regexes or
@@ -61,7 +61,7 @@ export class AddressCache {
     const hit = this.map.get(text);
     if (hit !== undefined) return hit;
     const canon = canonicalAddress(text);
-    if (this.map.size < this.limit) this.map.set(canon === text ? canon : text, canon);
+    if (this.map.size < this.limit) this.map.set(canon === text ? canon : detach(text), canon);
     return canon;
   }
 }

@@ -48,7 +48,7 @@ export function parseAsPath(text: string): AsPath | undefined {
 
 /** `parseAsPath` of `text` from offset `from`. */
 export function parseAsPathAt(text: string, from: number): AsPath | undefined {
-  const out: AsPath = [];
+  const out: number[] = [];
   sc.reset(text, from);
   for (;;) {
     sc.skipBlanks();
@@ -63,8 +63,8 @@ export function parseAsPathAt(text: string, from: number): AsPath | undefined {
 
 /** The general AS path parser, for paths with set or confederation segments. */
 function parseAsPathWithSets(text: string): AsPath | undefined {
-  const out: AsPath = [];
-  let set: AsPathSet | undefined;
+  const out: Array<number | AsPathSet> = [];
+  let set: { type: AsPathSet["type"]; asns: number[] } | undefined;
   let closer = "";
   for (let token of text.split(" ")) {
     if (token === "") continue;

@@ -9,7 +9,7 @@ import {
   parseNextHopListAt, parseU32At,
 } from "./bgp-values.js";
 import type { BgpAttributes, BirdRoute } from "./route-types.js";
-import { detach, regionMatches } from "./strings.js";
+import { detach } from "./strings.js";
 
 /** Attribute kinds the route parser treats specially (see `classifyAttribute`). */
 export const ATTR = {
@@ -17,44 +17,26 @@ export const ATTR = {
   LARGE_COMMUNITY: 8, TYPE: 9, SOURCE: 10, FROM: 11, IGNORED: 12,
 } as const;
 
-/** The kind of a BGP attribute by the name after `BGP.`/`bgp_` (name lengths are all distinct). */
-function classifyBgpName(text: string, at: number, len: number, legacy: boolean): number {
-  switch (len) {
-    case 6: return regionMatches(text, at, "origin") ? ATTR.ORIGIN : ATTR.OTHER;
-    case 7: return regionMatches(text, at, "as_path") && legacy ? ATTR.PATH : ATTR.OTHER;
-    case 4: return regionMatches(text, at, "path") && !legacy ? ATTR.PATH : ATTR.OTHER;
-    case 8: return regionMatches(text, at, "next_hop") ? ATTR.NEXT_HOP : ATTR.OTHER;
-    case 3: return regionMatches(text, at, "med") ? ATTR.MED : ATTR.OTHER;
-    case 10: return regionMatches(text, at, "local_pref") ? ATTR.LOCAL_PREF : ATTR.OTHER;
-    case 9: return regionMatches(text, at, "community") ? ATTR.COMMUNITY : ATTR.OTHER;
-    case 13: return regionMatches(text, at, "ext_community") ? ATTR.EXT_COMMUNITY : ATTR.OTHER;
-    case 15: return regionMatches(text, at, "large_community") ? ATTR.LARGE_COMMUNITY : ATTR.OTHER;
-    default: return ATTR.OTHER;
-  }
-}
-
-function matches(text: string, at: number, len: number, name: string): boolean {
-  return len === name.length && regionMatches(text, at, name);
-}
-
-/**
- * Classifies the attribute whose name is `text[1, colon)` without slicing it: attribute lines
- * are most of a `show route all` reply, so this runs millions of times.
- */
-export function classifyAttribute(text: string, colon: number): number {
-  const len = colon - 1;
-  const c = text.charCodeAt(1);
-  if (c === 66 /* B */ && regionMatches(text, 1, "BGP.")) return classifyBgpName(text, 5, len - 4, true);
-  if (c === 98 /* b */ && regionMatches(text, 1, "bgp_")) return classifyBgpName(text, 5, len - 4, false);
-  if (matches(text, 1, len, "Type")) return ATTR.TYPE;
-  if (matches(text, 1, len, "source")) return ATTR.SOURCE;
-  if (matches(text, 1, len, "from")) return ATTR.FROM;
+// Attribute names with a special meaning, as BIRD 1.6/2 (`BGP.x`, `Type`) or BIRD 3 print them.
+const KINDS = new Map<string, number>([
+  ["BGP.origin", ATTR.ORIGIN], ["bgp_origin", ATTR.ORIGIN],
+  ["BGP.as_path", ATTR.PATH], ["bgp_path", ATTR.PATH],
+  ["BGP.next_hop", ATTR.NEXT_HOP], ["bgp_next_hop", ATTR.NEXT_HOP],
+  ["BGP.med", ATTR.MED], ["bgp_med", ATTR.MED],
+  ["BGP.local_pref", ATTR.LOCAL_PREF], ["bgp_local_pref", ATTR.LOCAL_PREF],
+  ["BGP.community", ATTR.COMMUNITY], ["bgp_community", ATTR.COMMUNITY],
+  ["BGP.ext_community", ATTR.EXT_COMMUNITY], ["bgp_ext_community", ATTR.EXT_COMMUNITY],
+  ["BGP.large_community", ATTR.LARGE_COMMUNITY], ["bgp_large_community", ATTR.LARGE_COMMUNITY],
+  ["Type", ATTR.TYPE], ["source", ATTR.SOURCE], ["from", ATTR.FROM],
   // BIRD 3: `preference` repeats the route line; `igp_metric` is BIRD 3 only (BIRD 2 shows it
   // at most inside the info parentheses), and keeping it would make the same route parse
   // differently by version; `Internal route handling values` are debugging ids.
-  if (matches(text, 1, len, "preference") || matches(text, 1, len, "igp_metric")
-    || matches(text, 1, len, "Internal route handling values")) return ATTR.IGNORED;
-  return ATTR.OTHER;
+  ["preference", ATTR.IGNORED], ["igp_metric", ATTR.IGNORED], ["Internal route handling values", ATTR.IGNORED],
+]);
+
+/** Classifies an attribute by its name as printed (`BGP.as_path`, `bgp_path`, `Type`...). */
+export function classifyAttribute(name: string): number {
+  return KINDS.get(name) ?? ATTR.OTHER;
 }
 
 const LEGACY_PREFIXES: ReadonlyArray<readonly [string, string]> = [
@@ -90,6 +72,37 @@ const TYPED_NAMES: Record<number, string> = {
   [ATTR.EXT_COMMUNITY]: "bgp_ext_community", [ATTR.LARGE_COMMUNITY]: "bgp_large_community",
 };
 
+/** Freezes an array and the arrays or objects in it (one level down, and AS path sets' lists). */
+function freezeList<T>(list: readonly T[]): readonly T[] {
+  for (const item of list) {
+    if (typeof item === "object" && item !== null) {
+      const asns = (item as { asns?: unknown }).asns;
+      if (Array.isArray(asns)) Object.freeze(asns);
+      Object.freeze(item);
+    }
+  }
+  return Object.freeze(list);
+}
+
+/**
+ * Parses the value of a typed attribute (`kind` from `classifyAttribute`) at `text[from..]`.
+ * Lists come back frozen so that routes can share them. Returns undefined for OTHER kinds
+ * and for values in a form we do not recognise.
+ */
+export function parseAttributeValue(kind: number, text: string, from: number, addresses: AddressCache): unknown {
+  switch (kind) {
+    case ATTR.ORIGIN: return parseBgpOriginAt(text, from);
+    case ATTR.MED:
+    case ATTR.LOCAL_PREF: return parseU32At(text, from);
+    case ATTR.PATH: { const v = parseAsPathAt(text, from); return v && freezeList(v); }
+    case ATTR.NEXT_HOP: { const v = parseNextHopListAt(text, from, addresses); return v && freezeList(v); }
+    case ATTR.COMMUNITY: { const v = parseCommunitiesAt(text, from); return v && freezeList(v); }
+    case ATTR.EXT_COMMUNITY: { const v = parseExtCommunities(text.slice(from)); return v && freezeList(v); }
+    case ATTR.LARGE_COMMUNITY: { const v = parseLargeCommunitiesAt(text, from); return v && freezeList(v); }
+    default: return undefined;
+  }
+}
+
 function bgpOf(route: BirdRoute): BgpAttributes {
   let bgp = route.bgp;
   if (bgp === undefined) {
@@ -103,57 +116,23 @@ function bgpOf(route: BirdRoute): BgpAttributes {
 }
 
 /**
- * Stores one complete attribute on the route: `kind` from `classifyAttribute`, the value is
- * `text` from offset `from`, and `name` is the normalized name (only needed for OTHER).
+ * Stores an attribute on the route: a typed value from `parseAttributeValue` when `typed`
+ * is defined, else `raw` under `name` (or the BIRD 3 name of the typed kind).
  */
-export function applyAttribute(
-  route: BirdRoute, kind: number, name: string | undefined, text: string, from: number, addresses: AddressCache,
-): void {
-  switch (kind) {
-    case ATTR.ORIGIN: {
-      const v = parseBgpOriginAt(text, from);
-      if (v !== undefined) { bgpOf(route).origin = v; return; }
-      break;
+export function assignAttribute(route: BirdRoute, kind: number, name: string | undefined, typed: unknown, raw: string): void {
+  if (typed !== undefined) {
+    const bgp = bgpOf(route);
+    switch (kind) {
+      case ATTR.ORIGIN: bgp.origin = typed as BgpAttributes["origin"]; return;
+      case ATTR.PATH: bgp.asPath = typed as BgpAttributes["asPath"]; return;
+      case ATTR.NEXT_HOP: bgp.nextHop = typed as BgpAttributes["nextHop"]; return;
+      case ATTR.MED: bgp.med = typed as number; return;
+      case ATTR.LOCAL_PREF: bgp.localPref = typed as number; return;
+      case ATTR.COMMUNITY: bgp.communities = typed as BgpAttributes["communities"]; return;
+      case ATTR.EXT_COMMUNITY: bgp.extCommunities = typed as BgpAttributes["extCommunities"]; return;
+      case ATTR.LARGE_COMMUNITY: bgp.largeCommunities = typed as BgpAttributes["largeCommunities"]; return;
+      default: break;
     }
-    case ATTR.PATH: {
-      const v = parseAsPathAt(text, from);
-      if (v !== undefined) { bgpOf(route).asPath = v; return; }
-      break;
-    }
-    case ATTR.NEXT_HOP: {
-      const v = parseNextHopListAt(text, from, addresses);
-      if (v !== undefined) { bgpOf(route).nextHop = v; return; }
-      break;
-    }
-    case ATTR.MED: {
-      const v = parseU32At(text, from);
-      if (v !== undefined) { bgpOf(route).med = v; return; }
-      break;
-    }
-    case ATTR.LOCAL_PREF: {
-      const v = parseU32At(text, from);
-      if (v !== undefined) { bgpOf(route).localPref = v; return; }
-      break;
-    }
-    case ATTR.COMMUNITY: {
-      const v = parseCommunitiesAt(text, from);
-      if (v !== undefined) { bgpOf(route).communities = v; return; }
-      break;
-    }
-    case ATTR.EXT_COMMUNITY: {
-      const v = parseExtCommunities(text.slice(from));
-      if (v !== undefined) { bgpOf(route).extCommunities = v; return; }
-      break;
-    }
-    case ATTR.LARGE_COMMUNITY: {
-      const v = parseLargeCommunitiesAt(text, from);
-      if (v !== undefined) { bgpOf(route).largeCommunities = v; return; }
-      break;
-    }
-    default:
-      break;
   }
-  // Unknown attribute, or a known one in a form we do not recognise: keep it as text.
-  const key = name ?? TYPED_NAMES[kind] ?? "unknown";
-  (route.attributes ??= {})[key] = detach(text.slice(from));
+  (route.attributes ??= {})[name ?? TYPED_NAMES[kind] ?? "unknown"] = raw;
 }

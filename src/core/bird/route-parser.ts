@@ -11,15 +11,21 @@
 // Every route of a network after the first leaves the network column blank. Nexthop lines
 // carry code 1007 (the route list) and attribute lines 1008/1012, which is how the two kinds
 // of tab-indented lines are told apart.
+//
+// Speed: a table of a million routes repeats a few distinct nexthop lines, attribute lines
+// and route-line tails (`unicast [peer time] * (100) [AS65000i]`), so each distinct one is
+// parsed once and its (frozen) result reused; only the network is parsed on every route.
 import { FibwardenError } from "../errors.js";
 import type { Family, Prefix } from "../net/ip.js";
 import { AddressCache, canonicalNetwork } from "./addresses.js";
 import { consumeLines, ReplyConsumer } from "./consumer.js";
 import type { ReplyLine } from "./framing.js";
-import { applyAttribute, ATTR, classifyAttribute, normalizeAttributeName, normalizeSource } from "./route-attributes.js";
+import {
+  assignAttribute, ATTR, classifyAttribute, normalizeAttributeName, normalizeSource, parseAttributeValue,
+} from "./route-attributes.js";
 import { destFromWord, parseNextHopWords, parseRouteInfo, RouteSyntaxError } from "./route-line.js";
 import type { BirdNextHop, BirdRoute, BirdRouteDest } from "./route-types.js";
-import { parseUint, regionMatches, StringInterner } from "./strings.js";
+import { detach, parseUint, regionMatches, StringInterner } from "./strings.js";
 
 /** Options of the route parser. */
 export interface RouteParserOptions {
@@ -35,14 +41,37 @@ export interface RouteParserOptions {
 const CODE_ROUTE_LIST = 1007;
 const CC_TAB = 9;
 const CC_SPACE = 32;
+/**
+ * Upper bound of each cache of distinct lines. Keys are detached copies: a key sliced from a
+ * reply line would keep that line's whole decoded chunk alive for the rest of the parse.
+ */
+const CACHE_LIMIT = 8192;
 
-/** Index of the colon that ends an attribute name (`: ` or a colon at the end), or -1. */
-function findKeyColon(text: string): number {
-  const n = text.length;
-  for (let i = 1; i < n; i++) {
-    if (text.charCodeAt(i) === 58 /* : */ && (i + 1 === n || text.charCodeAt(i + 1) === CC_SPACE)) return i;
-  }
-  return -1;
+/** Everything a route line says after its network column. */
+interface RouteTail {
+  dest: BirdRouteDest;
+  /** BIRD 1.6's nexthop on the route line (frozen), or undefined. */
+  nexthop: BirdNextHop | undefined;
+  protocol: string;
+  since: string;
+  from: string | undefined;
+  primary: boolean;
+  syncError: boolean;
+  preference: number;
+  summary?: string;
+  info?: string;
+}
+
+/** A distinct attribute line, classified once. */
+interface AttributeEntry {
+  kind: number;
+  /** Normalized name, for attributes kept as text. */
+  name: string | undefined;
+  valueAt: number;
+  /** Parsed on first use: the typed value, or the text (or source/from) for the others. */
+  parsed: boolean;
+  typed: unknown;
+  raw: string;
 }
 
 function skipSpaces(text: string, pos: number): number {
@@ -50,45 +79,39 @@ function skipSpaces(text: string, pos: number): number {
   return pos;
 }
 
-/** Copies a cached nexthop, keeping only the keys that are present. */
-function cloneNextHop(nh: BirdNextHop): BirdNextHop {
-  const copy: BirdNextHop = nh.gateway === undefined
-    ? { device: nh.device, weight: nh.weight, onlink: nh.onlink }
-    : nh.device === undefined
-      ? { gateway: nh.gateway, weight: nh.weight, onlink: nh.onlink }
-      : { gateway: nh.gateway, device: nh.device, weight: nh.weight, onlink: nh.onlink };
-  if (nh.mpls !== undefined) copy.mpls = nh.mpls.slice();
-  return copy;
+/** Index of the colon that ends an attribute name (`: ` or a colon at the end), or -1. */
+function findKeyColon(text: string): number {
+  const colon = text.indexOf(": ", 1);
+  if (colon >= 0) return colon;
+  return text.charCodeAt(text.length - 1) === 58 /* : */ ? text.length - 1 : -1;
 }
-
-const NO_ATTRIBUTE = -1;
 
 /** A state machine that turns the lines of a `show route` reply into BirdRoute records. */
 export class RouteParser extends ReplyConsumer {
   private readonly onRoute: (route: BirdRoute) => void;
   private readonly strings = new StringInterner();
   private readonly addresses = new AddressCache();
-  /** Parsed nexthop lines by text: a table has few distinct nexthops. */
-  private readonly nexthops = new Map<string, BirdNextHop>();
+  private readonly nexthopCache = new Map<string, BirdNextHop>();
+  private readonly tailCache = new Map<string, RouteTail>();
+  private readonly attributeCache = new Map<string, AttributeEntry>();
   private table: string;
   private route: BirdRoute | undefined;
   private network: Prefix | undefined;
   private family: Family = 4;
   private mplsLabel: number | undefined;
   // The attribute being read; kept pending because BIRD may wrap its value onto more lines.
-  private attrKind: number = NO_ATTRIBUTE;
-  private attrName: string | undefined;
+  private attr: AttributeEntry | undefined;
   private attrText = "";
-  private attrFrom = 0;
-  // Consecutive routes mostly repeat these; comparing in place avoids a substring and a lookup.
-  private lastProtocol = "";
-  private lastSince = "";
-  private lastInfoText = "";
-  private lastPreference = 0;
-  private lastSummary: string | undefined;
-  private lastInfo: string | undefined;
-  private lastTypeText = "";
-  private lastTypeSource = "";
+  private attrWrapped = false;
+  // The i-th nexthop and attribute line of the previous route, and what they parsed to:
+  // routes from the same peer repeat them, and comparing two strings is cheaper than hashing.
+  private readonly prevTail: [string, RouteTail | undefined] = ["", undefined];
+  private readonly prevNexthopText: string[] = [];
+  private readonly prevNexthop: BirdNextHop[] = [];
+  private readonly prevAttrText: string[] = [];
+  private readonly prevAttr: AttributeEntry[] = [];
+  private nexthopIndex = 0;
+  private attrIndex = 0;
   private emitted = 0;
 
   constructor(opts: RouteParserOptions) {
@@ -152,42 +175,59 @@ export class RouteParser extends ReplyConsumer {
         pos = skipSpaces(text, end);
       }
     }
-    const open = text.indexOf("[", pos);
+    const tailText = text.slice(pos);
+    let tail = tailText === this.prevTail[0] ? this.prevTail[1] : this.tailCache.get(tailText);
+    if (tail === undefined) {
+      tail = this.parseTail(tailText);
+      if (this.tailCache.size < CACHE_LIMIT) this.tailCache.set(detach(tailText), tail);
+    }
+    this.prevTail[0] = tailText;
+    this.prevTail[1] = tail;
+    this.nexthopIndex = 0;
+    this.attrIndex = 0;
+    this.route = {
+      table: this.table,
+      network: this.network as Prefix,
+      family: this.family,
+      mplsLabel: this.mplsLabel,
+      dest: tail.dest,
+      nexthops: tail.nexthop === undefined ? [] : [tail.nexthop],
+      protocol: tail.protocol,
+      since: tail.since,
+      from: tail.from,
+      primary: tail.primary,
+      syncError: tail.syncError,
+      preference: tail.preference,
+      summary: tail.summary,
+      info: tail.info,
+      source: undefined,
+      bgp: undefined,
+      attributes: undefined,
+    };
+  }
+
+  /** Parses `unicast [proto time (from X)] * (pref) [summary]` (BIRD 1.6: `via X on Y [...]`). */
+  private parseTail(text: string): RouteTail {
+    const open = text.indexOf("[");
     const close = open < 0 ? -1 : text.indexOf("]", open);
     if (close < 0) throw new RouteSyntaxError("the route line has no [protocol time] part");
 
-    const nexthops: BirdNextHop[] = [];
-    let dest: BirdRouteDest | undefined;
-    if (open - pos === 8 && regionMatches(text, pos, "unicast ")) {
-      dest = "unicast";
-    } else {
-      const destText = text.slice(pos, open).trimEnd();
-      dest = destFromWord(destText);
-      if (dest === undefined) {
-        // BIRD 1.6 prints a single nexthop in place of the destination word.
-        if (!destText.startsWith("via ") && !destText.startsWith("dev ")) {
-          throw new RouteSyntaxError(`unknown route destination ${JSON.stringify(destText)}`);
-        }
-        nexthops.push(parseNextHopWords(destText.split(" "), this.addresses, this.strings));
-        dest = "unicast";
+    const destText = text.slice(0, open).trimEnd();
+    let dest = destFromWord(destText);
+    let nexthop: BirdNextHop | undefined;
+    if (dest === undefined) {
+      // BIRD 1.6 prints a single nexthop in place of the destination word.
+      if (!destText.startsWith("via ") && !destText.startsWith("dev ")) {
+        throw new RouteSyntaxError(`unknown route destination ${JSON.stringify(destText)}`);
       }
+      nexthop = Object.freeze(parseNextHopWords(destText.split(" "), this.addresses, this.strings));
+      dest = "unicast";
     }
 
     const sp = text.indexOf(" ", open + 1);
     if (sp < 0 || sp > close) throw new RouteSyntaxError("the route line has no time");
-    let protocol = this.lastProtocol;
-    if (!(sp - open - 1 === protocol.length && regionMatches(text, open + 1, protocol))) {
-      protocol = this.lastProtocol = this.strings.intern(text.slice(open + 1, sp));
-    }
     const fromAt = text.indexOf(" from ", sp);
     const hasFrom = fromAt >= 0 && fromAt < close;
-    const sinceEnd = hasFrom ? fromAt : close;
-    let since = this.lastSince;
-    if (!(sinceEnd - sp - 1 === since.length && regionMatches(text, sp + 1, since))) {
-      since = this.lastSince = this.strings.intern(text.slice(sp + 1, sinceEnd));
-    }
-    const from = hasFrom ? this.addresses.canonical(text.slice(fromAt + 6, close)) : undefined;
-
     let p = close + 1;
     let primary = false;
     let syncError = false;
@@ -200,97 +240,119 @@ export class RouteParser extends ReplyConsumer {
         p += 2;
       }
     }
-
-    const route: BirdRoute = {
-      table: this.table,
-      network: this.network as Prefix,
-      family: this.family,
-      mplsLabel: this.mplsLabel,
+    const tail: RouteTail = {
       dest,
-      nexthops,
-      protocol,
-      since,
-      from,
+      nexthop,
+      protocol: this.strings.intern(text.slice(open + 1, sp)),
+      since: this.strings.intern(text.slice(sp + 1, hasFrom ? fromAt : close)),
+      from: hasFrom ? this.addresses.canonical(text.slice(fromAt + 6, close)) : undefined,
       primary,
       syncError,
       preference: 0,
       summary: undefined,
       info: undefined,
-      source: undefined,
-      bgp: undefined,
-      attributes: undefined,
     };
-    p = skipSpaces(text, p);
-    const info = this.lastInfoText;
-    if (text.length - p === info.length && info.length > 0 && regionMatches(text, p, info)) {
-      route.preference = this.lastPreference;
-      route.summary = this.lastSummary;
-      route.info = this.lastInfo;
-    } else {
-      parseRouteInfo(text.slice(p), this.strings, route);
-      this.lastInfoText = this.strings.intern(text.slice(p));
-      this.lastPreference = route.preference;
-      this.lastSummary = route.summary;
-      this.lastInfo = route.info;
-    }
-    this.route = route;
+    parseRouteInfo(text.slice(skipSpaces(text, p)), this.strings, tail);
+    return tail;
   }
 
   private addNextHop(text: string): void {
-    let nh = this.nexthops.get(text);
-    if (nh === undefined) {
-      nh = parseNextHopWords(text.slice(1).split(" "), this.addresses, this.strings);
-      if (this.nexthops.size < 4096) this.nexthops.set(text, nh);
+    const i = this.nexthopIndex++;
+    let nh: BirdNextHop | undefined;
+    if (text === this.prevNexthopText[i]) {
+      nh = this.prevNexthop[i] as BirdNextHop;
+    } else {
+      nh = this.nexthopCache.get(text);
+      if (nh === undefined) {
+        nh = parseNextHopWords(text.slice(1).split(" "), this.addresses, this.strings);
+        if (nh.mpls !== undefined) Object.freeze(nh.mpls);
+        Object.freeze(nh);
+        if (this.nexthopCache.size < CACHE_LIMIT) this.nexthopCache.set(detach(text), nh);
+      }
+      this.prevNexthopText[i] = text;
+      this.prevNexthop[i] = nh;
     }
-    (this.route as BirdRoute).nexthops.push(cloneNextHop(nh));
+    (this.route as BirdRoute).nexthops.push(nh);
   }
 
   private addAttribute(text: string): void {
     const route = this.route as BirdRoute;
     if (text.charCodeAt(1) === CC_TAB) {
       // BIRD wraps long community lists onto lines indented by two tabs.
-      if (this.attrKind === NO_ATTRIBUTE) throw new RouteSyntaxError("a wrapped attribute line has no attribute");
-      this.attrText = `${this.attrText.slice(this.attrFrom)} ${text.slice(2)}`;
-      this.attrFrom = 0;
+      if (this.attr === undefined) throw new RouteSyntaxError("a wrapped attribute line has no attribute");
+      this.attrText = `${this.attrWrapped ? this.attrText : this.attrText.slice(this.attr.valueAt)} ${text.slice(2)}`;
+      this.attrWrapped = true;
       return;
     }
     this.flushAttribute();
-    const colon = findKeyColon(text);
-    if (colon < 0) throw new RouteSyntaxError("an attribute line has no colon");
-    const valueAt = Math.min(colon + 2, text.length);
-    const kind = classifyAttribute(text, colon);
-    switch (kind) {
-      case ATTR.TYPE: { // BIRD 1.6 `BGP unicast univ`, BIRD 2 `BGP univ`: only the source is common
-        if (text !== this.lastTypeText) {
-          const sp = text.indexOf(" ", valueAt);
-          this.lastTypeSource = this.strings.intern(normalizeSource(text.slice(valueAt, sp < 0 ? text.length : sp)));
-          this.lastTypeText = text;
-        }
-        route.source = this.lastTypeSource;
-        return;
+    const i = this.attrIndex++;
+    let entry: AttributeEntry | undefined;
+    if (text === this.prevAttrText[i]) {
+      entry = this.prevAttr[i] as AttributeEntry;
+    } else {
+      entry = this.attributeCache.get(text);
+      if (entry === undefined) {
+        entry = this.classifyLine(text);
+        if (this.attributeCache.size < CACHE_LIMIT) this.attributeCache.set(detach(text), entry);
       }
+      this.prevAttrText[i] = text;
+      this.prevAttr[i] = entry;
+    }
+    switch (entry.kind) {
+      case ATTR.TYPE: // BIRD 1.6 `BGP unicast univ`, BIRD 2 `BGP univ`: only the source is common
       case ATTR.SOURCE: // BIRD 3
-        route.source = this.strings.intern(normalizeSource(text.slice(valueAt)));
+        route.source = entry.raw;
         return;
       case ATTR.FROM: // BIRD 3 prints it always; BIRD 2 only in the brackets when it differs from the gateway
-        if (route.from === undefined) route.from = this.addresses.canonical(text.slice(valueAt));
+        if (route.from === undefined) route.from = entry.raw;
         return;
       case ATTR.IGNORED:
         return;
       default:
-        this.attrKind = kind;
-        this.attrName = kind === ATTR.OTHER ? normalizeAttributeName(text.slice(1, colon)) : undefined;
+        this.attr = entry;
         this.attrText = text;
-        this.attrFrom = valueAt;
+        this.attrWrapped = false;
     }
   }
 
+  /** Classifies a distinct attribute line; the generic attributes are resolved at once. */
+  private classifyLine(text: string): AttributeEntry {
+    const colon = findKeyColon(text);
+    if (colon < 0) throw new RouteSyntaxError("an attribute line has no colon");
+    const valueAt = Math.min(colon + 2, text.length);
+    const key = text.slice(1, colon);
+    const kind = classifyAttribute(key);
+    const entry: AttributeEntry = {
+      kind, name: kind === ATTR.OTHER ? normalizeAttributeName(key) : undefined, valueAt,
+      parsed: false, typed: undefined, raw: "",
+    };
+    if (kind === ATTR.TYPE || kind === ATTR.SOURCE) {
+      const end = kind === ATTR.TYPE ? text.indexOf(" ", valueAt) : -1;
+      entry.raw = this.strings.intern(normalizeSource(text.slice(valueAt, end < 0 ? text.length : end)));
+      entry.parsed = true;
+    } else if (kind === ATTR.FROM) {
+      entry.raw = this.addresses.canonical(text.slice(valueAt));
+      entry.parsed = true;
+    }
+    return entry;
+  }
+
   private flushAttribute(): void {
-    if (this.attrKind === NO_ATTRIBUTE) return;
-    applyAttribute(this.route as BirdRoute, this.attrKind, this.attrName, this.attrText, this.attrFrom, this.addresses);
-    this.attrKind = NO_ATTRIBUTE;
-    this.attrName = undefined;
-    this.attrText = "";
+    const entry = this.attr;
+    if (entry === undefined) return;
+    this.attr = undefined;
+    const route = this.route as BirdRoute;
+    if (this.attrWrapped) {
+      const text = this.attrText;
+      assignAttribute(route, entry.kind, entry.name, parseAttributeValue(entry.kind, text, 0, this.addresses), detach(text));
+      return;
+    }
+    if (!entry.parsed) {
+      entry.typed = parseAttributeValue(entry.kind, this.attrText, entry.valueAt, this.addresses);
+      if (entry.typed === undefined) entry.raw = detach(this.attrText.slice(entry.valueAt));
+      entry.parsed = true;
+    }
+    assignAttribute(route, entry.kind, entry.name, entry.typed, entry.raw);
   }
 
   private flushRoute(): void {

@@ -5,7 +5,11 @@ import type { Family, Prefix } from "../net/ip.js";
 /** What a route does with packets: BIRD 2/3 wording (BIRD 1.6 `via`/`dev`/`multipath` are unicast). */
 export type BirdRouteDest = "unicast" | "blackhole" | "unreachable" | "prohibited" | "recursive" | "unknown";
 
-/** One nexthop: a gateway on a device, or a device alone. */
+/**
+ * One nexthop: a gateway on a device, or a device alone. Nexthops and the BGP attribute
+ * values below are frozen and shared between the routes that have the same ones (as BIRD
+ * shares attribute sets), which keeps a million-route table small.
+ */
 export interface BirdNextHop {
   /** Canonical gateway address; absent for device routes. */
   gateway?: string;
@@ -16,7 +20,7 @@ export interface BirdNextHop {
   /** The `onlink` flag. */
   onlink: boolean;
   /** MPLS label stack, outermost first. */
-  mpls?: number[];
+  mpls?: readonly number[];
 }
 
 /** BGP origin, from `BGP.origin` / `bgp_origin`. */
@@ -25,11 +29,11 @@ export type BgpOrigin = "igp" | "egp" | "incomplete";
 /** A non-sequence AS path segment: `{...}` set, `(...)` confed sequence, `[...]` confed set. */
 export interface AsPathSet {
   type: "set" | "confed-sequence" | "confed-set";
-  asns: number[];
+  asns: readonly number[];
 }
 
 /** An AS path: plain numbers are AS_SEQUENCE members. */
-export type AsPath = Array<number | AsPathSet>;
+export type AsPath = ReadonlyArray<number | AsPathSet>;
 
 /** An extended community as BIRD prints it, e.g. `(rt, 65000, 0)` → kind "rt". */
 export interface ExtCommunity {
@@ -43,14 +47,14 @@ export interface BgpAttributes {
   origin?: BgpOrigin;
   asPath?: AsPath;
   /** Canonical addresses: one, or a global and a link-local for IPv6. */
-  nextHop?: string[];
+  nextHop?: readonly string[];
   med?: number;
   localPref?: number;
   /** Standard communities as [asn, value]. */
-  communities?: Array<[number, number]>;
-  extCommunities?: ExtCommunity[];
+  communities?: ReadonlyArray<readonly [number, number]>;
+  extCommunities?: readonly ExtCommunity[];
   /** Large communities as [global, local1, local2]. */
-  largeCommunities?: Array<[number, number, number]>;
+  largeCommunities?: ReadonlyArray<readonly [number, number, number]>;
 }
 
 /** One route of `show route [all]`. */
