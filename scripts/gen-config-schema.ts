@@ -1,8 +1,9 @@
-// Writes proto/config.schema.json and the generated sections of docs/config.md from the zod
-// config schema. Run: npx tsx scripts/gen-config-schema.ts [--check]
+// Writes proto/config.schema.json, proto/plan.schema.json and the generated sections of
+// docs/config.md from the zod schemas. Run: npx tsx scripts/gen-config-schema.ts [--check]
 // --check writes nothing and exits 1 when a file is stale (test/unit/config checks the same).
 import { readFileSync, writeFileSync } from "node:fs";
 import { configJsonSchema, renderConfigJsonSchema } from "../src/config/json-schema.js";
+import { renderPlanReportJsonSchema } from "../src/report/plan-json.js";
 import { EXAMPLE_FILES, REGENERATE_COMMAND, renderConfigDocs } from "./config-docs.js";
 
 const root = new URL("../", import.meta.url);
@@ -11,6 +12,7 @@ const file = (rel: string): URL => new URL(rel, root);
 const examples = Object.fromEntries(EXAMPLE_FILES.map((n) => [n, readFileSync(file(`deploy/examples/${n}`), "utf8")]));
 const outputs: [string, string][] = [
   ["proto/config.schema.json", renderConfigJsonSchema()],
+  ["proto/plan.schema.json", renderPlanReportJsonSchema()],
   ["docs/config.md", renderConfigDocs(readFileSync(file("docs/config.md"), "utf8"), configJsonSchema(), examples)],
 ];
 
@@ -32,4 +34,4 @@ for (const [rel, text] of outputs) {
   }
 }
 if (check && stale > 0) process.exitCode = 1;
-if (!check && stale === 0) process.stdout.write("proto/config.schema.json and docs/config.md are current\n");
+if (!check && stale === 0) process.stdout.write("proto/*.schema.json and docs/config.md are current\n");
