@@ -3,10 +3,14 @@
 // public library API, as an outside caller would.
 import { readFileSync } from "node:fs";
 import { runBirdCommand } from "./bird.js";
+import { runReconcileCommand } from "./reconcile.js";
 
 const USAGE = `usage: fibwarden <command>
 
 commands:
+  reconcile --plan|--apply [--config FILE] [--output text|json]
+              observe BIRD and the kernel, print the plan (exit 0 in sync, 2 pending, 1 error),
+              or apply it (exit 0 converged, 2 converged but conflicts/drift remain, 1 error)
   bird [--socket PATH] [--raw] <show ...>
               query BIRD's control socket; print the parsed reply as JSON
   version     print the version
@@ -25,6 +29,8 @@ const writeErr = (s: string): void => { process.stderr.write(s); };
 export async function runCli(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
+    case "reconcile":
+      return runReconcileCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
     case "bird":
       return runBirdCommand(argv.slice(1), write, writeErr);
     case "version":

@@ -1,0 +1,72 @@
+// `fibwarden reconcile --plan|--apply [--config F] [--output text|json]`.
+// Exit codes (like terraform's plan -detailed-exitcode):
+//   --plan:  0 in sync, 2 changes/drift/conflicts pending, 1 error (incomplete observation too)
+//   --apply: 0 converged, 2 converged except for reported conflicts/drift, 1 error
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/loader.js";
+import { FibwardenError } from "../core/errors.js";
+import { createReconciler } from "../reconciler/reconciler.js";
+import { buildPlanReport } from "../report/plan-json.js";
+import { renderPlanText } from "../report/plan-text.js";
+
+/** Where the CLI writes. */
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  color: boolean;
+}
+
+/** Runs `fibwarden reconcile ...`; returns the exit code. */
+export async function runReconcileCommand(argv: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        plan: { type: "boolean", default: false },
+        apply: { type: "boolean", default: false },
+        config: { type: "string", short: "c" },
+        output: { type: "string", short: "o", default: "text" },
+      },
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    io.err(`fibwarden reconcile: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (values.plan === values.apply) {
+    io.err("fibwarden reconcile: give exactly one of --plan or --apply\n");
+    return 1;
+  }
+  if (values.output !== "text" && values.output !== "json") {
+    io.err(`fibwarden reconcile: --output must be text or json, not ${JSON.stringify(values.output)}\n`);
+    return 1;
+  }
+  const mode = values.apply ? "apply" : "plan";
+  let reconciler;
+  try {
+    const loaded = await loadConfig(values.config ? { path: values.config } : {});
+    reconciler = createReconciler({ config: loaded.config });
+  } catch (e) {
+    const code = e instanceof FibwardenError ? e.code : "FW_CONFIG_INVALID";
+    io.err(`fibwarden reconcile: ${code}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  try {
+    const result = mode === "apply" ? await reconciler.apply() : await reconciler.plan();
+    const report = buildPlanReport(result, mode);
+    io.out(values.output === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderPlanText(report, io.color));
+    if (!result.observationComplete || result.plan === undefined) return 1;
+    if (mode === "plan") return report.inSync ? 0 : 2;
+    if ((result.applied?.failed ?? 0) > 0) return 1;
+    // Converged? Plan again: nothing left to do means converged; what remains is reported.
+    const after = await reconciler.plan();
+    if (!after.observationComplete || after.plan === undefined || after.plan.ops.length > 0) {
+      io.err(`fibwarden reconcile: not converged after apply: ${after.plan?.ops.length ?? "?"} operations still pending\n`);
+      return 1;
+    }
+    return after.plan.conflicts.length > 0 || after.plan.drift.length > 0 ? 2 : 0;
+  } finally {
+    await reconciler.stop();
+  }
+}

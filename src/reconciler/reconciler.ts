@@ -1,0 +1,135 @@
+// The embeddable reconciler: what a MetalLB-style speaker, the CLI and the daemon all use.
+// Create it from a config object, set VIPs at run time, plan, apply, subscribe to drift and
+// conflicts, stop. Every pass is level-triggered: it reads everything again.
+import { BirdClient } from "../adapters/bird/client.js";
+import { createKernelDataplane } from "../adapters/kernel/index.js";
+import type { Dataplane } from "../adapters/ports.js";
+import { configToPolicy } from "../config/policy.js";
+import type { Config, VipConfig } from "../config/schema.js";
+import { FibwardenError } from "../core/errors.js";
+import type { OwnershipPolicy } from "../core/ownership.js";
+import type { Conflict, Drift } from "../core/plan/types.js";
+import { runPass, type PassResult } from "./pass.js";
+
+/** Events a reconciler emits. */
+export interface ReconcilerEvents {
+  /** Every finished pass. */
+  pass: (result: PassResult) => void;
+  /** Drift of protected BIRD routes found by a pass (only when there is some). */
+  drift: (drift: Drift[], result: PassResult) => void;
+  /** Conflicts found by a pass (only when there are some). */
+  conflict: (conflicts: Conflict[], result: PassResult) => void;
+  /** A pass that could not observe BIRD or the kernel completely. */
+  incomplete: (result: PassResult) => void;
+}
+
+/** Options to create a reconciler. */
+export interface ReconcilerOptions {
+  config: Config;
+  /** A dataplane to use instead of the kernel's (tests, dry runs). */
+  dataplane?: Dataplane;
+  /** BIRD clients to use instead of ones built from `config.bird`. */
+  birdClients?: BirdClient[];
+}
+
+type Listener<K extends keyof ReconcilerEvents> = ReconcilerEvents[K];
+
+/** The reconciler. One pass runs at a time; concurrent calls wait their turn. */
+export class Reconciler {
+  readonly config: Config;
+  readonly policy: OwnershipPolicy;
+  private readonly dataplane: Dataplane;
+  private readonly birdClients: BirdClient[];
+  private vips: VipConfig[];
+  private readonly listeners = new Map<keyof ReconcilerEvents, Set<(...args: never[]) => void>>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(options: ReconcilerOptions) {
+    this.config = options.config;
+    this.policy = configToPolicy(options.config);
+    this.vips = [...options.config.vips];
+    this.dataplane = options.dataplane ?? createKernelDataplane({
+      timeoutMs: 60_000, ownProtocol: this.config.ownership.protocol,
+      ...(this.config.kernel.netns ? { netns: this.config.kernel.netns } : {}),
+    });
+    this.birdClients = options.birdClients ?? this.config.bird.sockets.map((socketPath) => new BirdClient({
+      socketPath,
+      restrict: this.config.bird.restrict,
+      connectTimeoutMs: this.config.bird.connectTimeoutMs,
+      idleTimeoutMs: this.config.bird.idleTimeoutMs,
+      replyTimeoutMs: this.config.bird.replyTimeoutMs,
+      maxReplyBytes: this.config.bird.maxReplyBytes,
+    }));
+  }
+
+  /** The VIPs the next pass will use. */
+  getVips(): readonly VipConfig[] {
+    return this.vips;
+  }
+
+  /**
+   * Replaces the VIPs (a speaker's view of its services). Each VIP gets the config's defaults for
+   * fields it leaves out (`device: lo`). The next pass uses them.
+   */
+  setVips(vips: ReadonlyArray<Partial<VipConfig> & { address: string }>): void {
+    this.vips = vips.map((v) => ({ device: "lo", ...v }) as VipConfig);
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof ReconcilerEvents>(event: K, listener: Listener<K>): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener as (...args: never[]) => void);
+    this.listeners.set(event, set);
+    return () => set.delete(listener as (...args: never[]) => void);
+  }
+
+  private emit<K extends keyof ReconcilerEvents>(event: K, ...args: Parameters<Listener<K>>): void {
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        (l as unknown as (...a: Parameters<Listener<K>>) => void)(...args);
+      } catch {
+        // a listener's failure never breaks a pass
+      }
+    }
+  }
+
+  /** Observes and plans; changes nothing. */
+  plan(signal?: AbortSignal): Promise<PassResult> {
+    return this.enqueue(false, signal);
+  }
+
+  /** Observes, plans and applies the plan. */
+  apply(signal?: AbortSignal): Promise<PassResult> {
+    return this.enqueue(true, signal);
+  }
+
+  private enqueue(apply: boolean, signal?: AbortSignal): Promise<PassResult> {
+    if (this.stopped) return Promise.reject(new FibwardenError("FW_ABORTED", "the reconciler is stopped"));
+    const run = this.queue.then(async () => {
+      const result = await runPass(
+        { config: this.config, policy: this.policy, dataplane: this.dataplane, birdClients: this.birdClients },
+        { apply, vips: this.vips, ...(signal ? { signal } : {}) },
+      );
+      this.emit("pass", result);
+      if (!result.observationComplete) this.emit("incomplete", result);
+      if (result.plan && result.plan.drift.length > 0) this.emit("drift", result.plan.drift, result);
+      if (result.plan && result.plan.conflicts.length > 0) this.emit("conflict", result.plan.conflicts, result);
+      return result;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops: closes the BIRD connections. The kernel is left as it is (routes persist). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.queue;
+    for (const c of this.birdClients) c.close();
+  }
+}
+
+/** Creates a reconciler from a validated configuration. */
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  return new Reconciler(options);
+}
