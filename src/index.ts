@@ -19,3 +19,23 @@ export { plan } from "./core/plan/plan.js";
 export type { Conflict, DesiredState, Drift, LiveState, Plan, PlanOp, PlanOpKind, PlanOptions } from "./core/plan/types.js";
 export { parseIpAddrs, parseIpRoutes, parseIpRules } from "./core/parse/ip-json.js";
 export type { LinkInfo } from "./core/parse/ip-json.js";
+
+// Configuration.
+export { configToPolicy, DEFAULT_CONFIG_PATH, loadConfig, parseConfigText } from "./config/index.js";
+export type { Config, ConfigInput, LoadedConfig, ReturnConfig, VipConfig } from "./config/index.js";
+
+// The embeddable reconciler.
+export { createReconciler, Reconciler } from "./reconciler/reconciler.js";
+export type { ReconcilerEvents, ReconcilerOptions } from "./reconciler/reconciler.js";
+export type { KernelObservation, PassResult } from "./reconciler/pass.js";
+export type { BirdObservation, KernelProtocolObservation } from "./reconciler/observe-bird.js";
+export { buildPlanReport, PlanReportSchema } from "./report/plan-json.js";
+export type { PlanReport } from "./report/plan-json.js";
+export { renderPlanText } from "./report/plan-text.js";
+
+// Adapters a speaker may want directly.
+export { BirdClient } from "./adapters/bird/client.js";
+export type { BirdClientOptions, BirdDialect } from "./adapters/bird/client.js";
+export { createKernelDataplane } from "./adapters/kernel/index.js";
+export type { KernelDataplaneOptions } from "./adapters/kernel/index.js";
+export type { ApplyResult, Dataplane, OpResult } from "./adapters/ports.js";

@@ -7,7 +7,7 @@ import type { Dataplane } from "../adapters/ports.js";
 import { configToPolicy } from "../config/policy.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
-import type { OwnershipPolicy } from "../core/ownership.js";
+import { assertPolicy, type OwnershipPolicy } from "../core/ownership.js";
 import type { Conflict, Drift } from "../core/plan/types.js";
 import { runPass, type PassResult } from "./pass.js";
 
@@ -37,7 +37,7 @@ type Listener<K extends keyof ReconcilerEvents> = ReconcilerEvents[K];
 /** The reconciler. One pass runs at a time; concurrent calls wait their turn. */
 export class Reconciler {
   readonly config: Config;
-  readonly policy: OwnershipPolicy;
+  private currentPolicy: OwnershipPolicy;
   private readonly dataplane: Dataplane;
   private readonly birdClients: BirdClient[];
   private vips: VipConfig[];
@@ -47,7 +47,7 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.config = options.config;
-    this.policy = configToPolicy(options.config);
+    this.currentPolicy = configToPolicy(options.config);
     this.vips = [...options.config.vips];
     this.dataplane = options.dataplane ?? createKernelDataplane({
       timeoutMs: 60_000, ownProtocol: this.config.ownership.protocol,
@@ -63,6 +63,11 @@ export class Reconciler {
     }));
   }
 
+  /** The ownership policy in force: the config's, widened by VIPs set at run time. */
+  get policy(): OwnershipPolicy {
+    return this.currentPolicy;
+  }
+
   /** The VIPs the next pass will use. */
   getVips(): readonly VipConfig[] {
     return this.vips;
@@ -73,7 +78,9 @@ export class Reconciler {
    * fields it leaves out (`device: lo`). The next pass uses them.
    */
   setVips(vips: ReadonlyArray<Partial<VipConfig> & { address: string }>): void {
-    this.vips = vips.map((v) => ({ device: "lo", ...v }) as VipConfig);
+    const next = vips.map((v) => ({ device: "lo", ...v }) as VipConfig);
+    this.currentPolicy = widenPolicy(this.currentPolicy, next);
+    this.vips = next;
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -108,7 +115,7 @@ export class Reconciler {
     if (this.stopped) return Promise.reject(new FibwardenError("FW_ABORTED", "the reconciler is stopped"));
     const run = this.queue.then(async () => {
       const result = await runPass(
-        { config: this.config, policy: this.policy, dataplane: this.dataplane, birdClients: this.birdClients },
+        { config: this.config, policy: this.currentPolicy, dataplane: this.dataplane, birdClients: this.birdClients },
         { apply, vips: this.vips, ...(signal ? { signal } : {}) },
       );
       this.emit("pass", result);
@@ -127,6 +134,26 @@ export class Reconciler {
     await this.queue;
     for (const c of this.birdClients) c.close();
   }
+}
+
+/**
+ * Widens a policy with the announce tables and devices of run-time VIPs. Only ever widens: a
+ * table or device once managed stays managed for the life of the reconciler, so that what
+ * fibwarden wrote there is still recognised as its own (and cleaned up) after the VIP goes.
+ * Across restarts, list announce tables and VIP devices in the config (a VIP, or
+ * `ownership.addressDevices`) for the same effect.
+ */
+export function widenPolicy(policy: OwnershipPolicy, vips: readonly VipConfig[]): OwnershipPolicy {
+  const tables = [...policy.tables];
+  const devices = [...policy.addressDevices];
+  for (const v of vips) {
+    const t = v.announce?.table;
+    if (t !== undefined && !tables.some((r) => t >= r.from && t <= r.to)) tables.push({ from: t, to: t });
+    if (!devices.includes(v.device)) devices.push(v.device);
+  }
+  const widened = { ...policy, tables, addressDevices: devices };
+  assertPolicy(widened);
+  return widened;
 }
 
 /** Creates a reconciler from a validated configuration. */
