@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { runBirdCommand } from "./bird.js";
 import { runReconcileCommand } from "./reconcile.js";
+import { runDaemonCommand } from "./run.js";
 
 const USAGE = `usage: fibwarden <command>
 
@@ -11,6 +12,9 @@ commands:
   reconcile --plan|--apply [--config FILE] [--output text|json]
               observe BIRD and the kernel, print the plan (exit 0 in sync, 2 pending, 1 error),
               or apply it (exit 0 converged, 2 converged but conflicts/drift remain, 1 error)
+  run [--config FILE]
+              the daemon: passes on kernel, BIRD and config changes and a periodic resync;
+              /healthz /readyz /metrics on daemon.listen; SIGHUP reloads, SIGTERM stops
   bird [--socket PATH] [--raw] <show ...>
               query BIRD's control socket; print the parsed reply as JSON
   version     print the version
@@ -31,6 +35,8 @@ export async function runCli(argv: string[]): Promise<number> {
   switch (cmd) {
     case "reconcile":
       return runReconcileCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
+    case "run":
+      return runDaemonCommand(argv.slice(1), { out: write, err: writeErr, color: false });
     case "bird":
       return runBirdCommand(argv.slice(1), write, writeErr);
     case "version":

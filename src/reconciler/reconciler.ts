@@ -3,7 +3,8 @@
 // conflicts, stop. Every pass is level-triggered: it reads everything again.
 import { BirdClient } from "../adapters/bird/client.js";
 import { createKernelDataplane } from "../adapters/kernel/index.js";
-import type { Dataplane } from "../adapters/ports.js";
+import type { Dataplane, KernelWatch, WatchOptions } from "../adapters/ports.js";
+import { showProtocols } from "../adapters/bird/queries.js";
 import { configToPolicy } from "../config/policy.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
@@ -126,6 +127,29 @@ export class Reconciler {
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Watches the kernel for changes (routes, rules, links, addresses); events only trigger passes. */
+  watchKernel(options: WatchOptions): KernelWatch {
+    return this.dataplane.watch(options);
+  }
+
+  /**
+   * A cheap signature of BIRD's state (`show protocols all`: states, route counts and change
+   * counters of every channel). It changes whenever BIRD imports or exports a route, so a poller
+   * can run a full pass only then. Unreachable daemons appear as such in the signature.
+   */
+  async birdSignature(signal?: AbortSignal): Promise<string> {
+    const parts: string[] = [];
+    for (const c of this.birdClients) {
+      try {
+        const protocols = await showProtocols(c, true, undefined, signal ? { signal } : {});
+        parts.push(JSON.stringify(protocols.map((p) => [p.name, p.state, p.since, p.info, p.channels.map((ch) => [ch.state, ch.routes, ch.changeStats])])));
+      } catch (err) {
+        parts.push(`unreachable:${(err as { code?: string }).code ?? "?"}`);
+      }
+    }
+    return parts.join("\n");
   }
 
   /** Stops: closes the BIRD connections. The kernel is left as it is (routes persist). */

@@ -1,0 +1,183 @@
+// `fibwarden run`: the sidecar daemon. Level-triggered passes (observe, desire, plan, apply)
+// scheduled by kernel change events, BIRD changes (a cheap poll), config file changes and a
+// periodic full resync; bursts are debounced. Fail static: an incomplete observation deletes
+// nothing and makes the daemon unready. SIGTERM stops leaving the kernel as it is; SIGHUP reloads.
+import { watch as watchFs, type FSWatcher } from "node:fs";
+import type { Server } from "node:http";
+import { basename, dirname } from "node:path";
+import type { Logger } from "pino";
+import type { KernelWatch } from "../adapters/ports.js";
+import { loadConfig } from "../config/loader.js";
+import { splitListenAddress } from "../config/schema.js";
+import type { Config } from "../config/schema.js";
+import { createReconciler, type Reconciler } from "../reconciler/reconciler.js";
+import type { PassResult } from "../reconciler/pass.js";
+import { startHttp } from "./http.js";
+import { createLogger, opFields } from "./logger.js";
+import { DaemonMetrics } from "./metrics.js";
+import { PassScheduler, type TriggerReason } from "./scheduler.js";
+
+/** Options of the daemon. */
+export interface DaemonOptions {
+  configPath?: string;
+  /** A logger to use instead of pino on stdout. */
+  logger?: Logger;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  readonly config: Config;
+  readonly url: string;
+  /** Re-reads the config file; keeps the old config when the new one is invalid. */
+  reload(): Promise<boolean>;
+  /** Stops cleanly; the kernel keeps its state. */
+  stop(): Promise<void>;
+}
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+/** Starts the daemon. Throws (FW_CONFIG_INVALID...) only when it cannot start at all. */
+export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
+  let loaded = await loadConfig(options.configPath ? { path: options.configPath } : {});
+  let config = loaded.config;
+  const log = options.logger ?? createLogger(config.daemon.logLevel);
+  const metrics = new DaemonMetrics();
+  let reconciler: Reconciler = createReconciler({ config });
+  let passId = 0;
+  let lastResult: PassResult | undefined;
+  let everComplete = false;
+  let stopped = false;
+  let retryMs = RETRY_MIN_MS;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastBirdSignature = "";
+
+  const runOnePass = async (reasons: TriggerReason[]): Promise<void> => {
+    const id = ++passId;
+    const plog = log.child({ pass: id });
+    plog.debug({ reasons }, "pass start");
+    let result: PassResult;
+    try {
+      result = await reconciler.apply();
+    } catch (err) {
+      plog.error({ err }, "pass failed");
+      return;
+    }
+    lastResult = result;
+    metrics.record(result);
+    for (const r of result.applied?.results ?? []) {
+      if (r.status === "applied") plog.info(opFields(r.op), "applied");
+      else plog.error({ ...opFields(r.op), status: r.status, err: r.error }, "operation failed");
+    }
+    for (const d of result.plan?.drift ?? []) plog.warn({ drift: d.kind, route: d.expected.dst, table: d.expected.table, proto: d.expected.protocol, repaired: d.repaired, reason: d.message }, "protected route drift");
+    for (const c of result.plan?.conflicts ?? []) plog.warn({ conflict: c.reason, object: c.object, key: c.key, reason: c.message }, "conflict left alone");
+    for (const o of result.plan?.withheld ?? []) plog.warn({ ...opFields(o), withheld: true }, "deletion withheld: observation incomplete");
+    for (const p of [...(result.desired?.vipProblems ?? [])]) plog.warn({ vip: p.vip, reason: p.reason }, "vip problem");
+    for (const p of [...(result.desired?.sysctlProblems ?? [])]) plog.warn({ sysctl: `${p.iface}.${p.name}`, desired: p.desired, effective: p.effective, reason: p.reason }, "sysctl ineffective");
+    if (result.observationComplete) {
+      everComplete = true;
+      retryMs = RETRY_MIN_MS;
+      plog.info({ reasons, ms: Math.round(result.elapsedMs), ops: result.plan?.ops.length ?? 0, drift: result.plan?.drift.length ?? 0, conflicts: result.plan?.conflicts.length ?? 0 }, "pass done");
+    } else {
+      for (const p of [...result.bird.problems, ...result.kernel.problems]) plog.warn({ code: p.code, socket: (p as { socket?: string }).socket, err: p.message }, "observation incomplete: nothing deleted");
+      // Retry with capped backoff: the periodic resync alone could leave the node unmanaged for long.
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => scheduler.trigger("retry"), retryMs);
+      retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+    }
+  };
+
+  const scheduler = new PassScheduler({ debounceMs: config.daemon.debounceMs, runPass: runOnePass });
+
+  let kernelWatch: KernelWatch | undefined;
+  const startKernelWatch = (): void => {
+    kernelWatch = reconciler.watchKernel({
+      debounceMs: config.daemon.debounceMs,
+      onChange: (change) => { log.debug({ kinds: change.kinds, events: change.events }, "kernel changed"); scheduler.trigger("kernel"); },
+      onError: (err) => log.warn({ err, code: err.code }, "kernel monitor restarting"),
+    });
+  };
+
+  const birdPoll = setInterval(() => {
+    if (stopped) return;
+    reconciler.birdSignature().then((sig) => {
+      if (sig !== lastBirdSignature) {
+        if (lastBirdSignature !== "") scheduler.trigger("bird");
+        lastBirdSignature = sig;
+      }
+    }, () => undefined);
+  }, config.daemon.birdPollIntervalMs);
+  const resync = setInterval(() => scheduler.trigger("resync"), config.daemon.resyncIntervalSeconds * 1000);
+
+  const reload = async (): Promise<boolean> => {
+    try {
+      loaded = await loadConfig(options.configPath ? { path: options.configPath } : {});
+    } catch (err) {
+      log.error({ err, code: (err as { code?: string }).code }, "config reload failed: keeping the running config");
+      return false;
+    }
+    const old = reconciler;
+    await scheduler.hold();
+    try {
+      await kernelWatch?.stop();
+      config = loaded.config;
+      reconciler = createReconciler({ config });
+      await old.stop();
+      startKernelWatch();
+      log.info({ path: loaded.path, vips: config.vips.length }, "config reloaded");
+      scheduler.trigger("config");
+    } finally {
+      scheduler.release();
+    }
+    return true;
+  };
+
+  let fsWatcher: FSWatcher | undefined;
+  let reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    // Watch the directory: Kubernetes ConfigMaps swap a symlink rather than writing the file.
+    fsWatcher = watchFs(dirname(loaded.path), (_event, name) => {
+      if (name !== null && name !== basename(loaded.path) && !String(name).startsWith("..")) return;
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(() => { void reload(); }, 200);
+    });
+  } catch (err) {
+    log.warn({ err }, "cannot watch the config file; SIGHUP still reloads it");
+  }
+
+  const listen = splitListenAddress(config.daemon.listen) ?? { host: "127.0.0.1", port: 9473 };
+  const server: Server = await startHttp(listen.host, listen.port, {
+    alive: () => !stopped,
+    ready: () => {
+      if (!everComplete) return { ok: false, reason: "no complete observation yet" };
+      if (lastResult && !lastResult.observationComplete) return { ok: false, reason: "last observation incomplete (BIRD or kernel unreachable): deleting nothing" };
+      return { ok: true, reason: "ready" };
+    },
+  }, metrics);
+  const address = server.address();
+  const url = typeof address === "object" && address ? `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${address.port}` : "";
+
+  startKernelWatch();
+  scheduler.trigger("start");
+  log.info({ url, config: loaded.path, sockets: config.bird.sockets, netns: config.kernel.netns, vips: config.vips.length }, "fibwarden running");
+
+  return {
+    get config() { return config; },
+    url,
+    reload,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(birdPoll);
+      clearInterval(resync);
+      clearTimeout(retryTimer);
+      clearTimeout(reloadTimer);
+      fsWatcher?.close();
+      await scheduler.stop();
+      await kernelWatch?.stop();
+      await reconciler.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      log.info("fibwarden stopped; the kernel keeps its routes");
+    },
+  };
+}
