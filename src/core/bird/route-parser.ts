@@ -92,7 +92,11 @@ export class RouteParser extends ReplyConsumer {
   private readonly strings = new StringInterner();
   private readonly addresses = new AddressCache();
   private readonly nexthopCache = new Map<string, BirdNextHop>();
-  private readonly tailCache = new Map<string, RouteTail>();
+  private readonly headCache = new Map<string, { dest: BirdRouteDest; protocol: string }>();
+  private prevHeadText = "";
+  private prevHead: { dest: BirdRouteDest; protocol: string } | undefined;
+  private prevSince = "";
+  private prevSummary = "";
   private readonly attributeCache = new Map<string, AttributeEntry>();
   private table: string;
   private route: BirdRoute | undefined;
@@ -105,7 +109,6 @@ export class RouteParser extends ReplyConsumer {
   private attrWrapped = false;
   // The i-th nexthop and attribute line of the previous route, and what they parsed to:
   // routes from the same peer repeat them, and comparing two strings is cheaper than hashing.
-  private readonly prevTail: [string, RouteTail | undefined] = ["", undefined];
   private readonly prevNexthopText: string[] = [];
   private readonly prevNexthop: BirdNextHop[] = [];
   private readonly prevAttrText: string[] = [];
@@ -175,14 +178,7 @@ export class RouteParser extends ReplyConsumer {
         pos = skipSpaces(text, end);
       }
     }
-    const tailText = text.slice(pos);
-    let tail = tailText === this.prevTail[0] ? this.prevTail[1] : this.tailCache.get(tailText);
-    if (tail === undefined) {
-      tail = this.parseTail(tailText);
-      if (this.tailCache.size < CACHE_LIMIT) this.tailCache.set(detach(tailText), tail);
-    }
-    this.prevTail[0] = tailText;
-    this.prevTail[1] = tail;
+    const tail = this.fastTail(text, pos) ?? this.parseTail(text.slice(pos));
     this.nexthopIndex = 0;
     this.attrIndex = 0;
     this.route = {
@@ -204,6 +200,58 @@ export class RouteParser extends ReplyConsumer {
       bgp: undefined,
       attributes: undefined,
     };
+  }
+
+  /**
+   * The common BIRD 2/3 tail `<dest> [<proto> <time>] [*] (<pref>) [<summary>]`, parsed in one
+   * pass without slicing the whole tail; undefined for anything else (then parseTail decides).
+   */
+  private fastTail(text: string, pos: number): RouteTail | undefined {
+    const open = text.indexOf(" [", pos);
+    if (open < 0) return undefined;
+    const sp = text.indexOf(" ", open + 2);
+    const close = text.indexOf("]", open + 2);
+    if (sp < 0 || close < 0 || sp > close) return undefined;
+    // dest word and protocol: few distinct, compared with the previous route's first
+    const head = text.slice(pos, sp);
+    let hd = head === this.prevHeadText ? this.prevHead : this.headCache.get(head);
+    if (hd === undefined) {
+      const dest = destFromWord(text.slice(pos, open));
+      if (dest === undefined) return undefined;
+      hd = { dest, protocol: this.strings.intern(text.slice(open + 2, sp)) };
+      if (this.headCache.size < CACHE_LIMIT) this.headCache.set(detach(head), hd);
+    }
+    this.prevHeadText = head;
+    this.prevHead = hd;
+    // time: no space inside (a `from X` or a two-word time format goes the slow way)
+    if (text.indexOf(" ", sp + 1) < close && text.indexOf(" ", sp + 1) >= 0) return undefined;
+    const sinceText = text.slice(sp + 1, close);
+    const since = sinceText === this.prevSince ? this.prevSince : this.strings.intern(sinceText);
+    this.prevSince = since;
+    let p = close + 1;
+    let primary = false;
+    let syncError = false;
+    const mark = text.charCodeAt(p + 1);
+    if (text.charCodeAt(p) === CC_SPACE && (mark === 42 || mark === 33) && text.charCodeAt(p + 2) === CC_SPACE) {
+      primary = true;
+      syncError = mark === 33;
+      p += 2;
+    }
+    if (text.charCodeAt(p) !== CC_SPACE || text.charCodeAt(p + 1) !== 40 /* ( */) return undefined;
+    p += 2;
+    let preference = 0;
+    const digitsAt = p;
+    for (let d = text.charCodeAt(p) - 48; d >= 0 && d <= 9; d = text.charCodeAt(++p) - 48) preference = preference * 10 + d;
+    if (p === digitsAt || text.charCodeAt(p) !== 41 /* ) */) return undefined;
+    p++;
+    let summary: string | undefined;
+    if (p < text.length) {
+      if (text.charCodeAt(p) !== CC_SPACE || text.charCodeAt(p + 1) !== 91 || text.charCodeAt(text.length - 1) !== 93) return undefined;
+      const sumText = text.slice(p + 2, text.length - 1);
+      summary = sumText === this.prevSummary ? this.prevSummary : this.strings.intern(sumText);
+      this.prevSummary = summary;
+    }
+    return { dest: hd.dest, nexthop: undefined, protocol: hd.protocol, since, from: undefined, primary, syncError, preference, summary, info: undefined };
   }
 
   /** Parses `unicast [proto time (from X)] * (pref) [summary]` (BIRD 1.6: `via X on Y [...]`). */
