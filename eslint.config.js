@@ -15,7 +15,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/core/**/*.ts", "src/config/schema*.ts"],
+    files: ["src/core/**/*.ts", "src/config/schema*.ts", "src/doctor/**/*.ts"],
+    ignores: ["src/doctor/gather.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [

@@ -1,9 +1,11 @@
-// Writes proto/config.schema.json, proto/plan.schema.json and the generated sections of
-// docs/config.md from the zod schemas. Run: npx tsx scripts/gen-config-schema.ts [--check]
+// Writes proto/config.schema.json, proto/plan.schema.json, proto/doctor.schema.json and the
+// generated sections of docs/config.md from the zod schemas.
+// Run: npx tsx scripts/gen-config-schema.ts [--check]
 // --check writes nothing and exits 1 when a file is stale (test/unit/config checks the same).
 import { readFileSync, writeFileSync } from "node:fs";
 import { configJsonSchema, renderConfigJsonSchema } from "../src/config/json-schema.js";
 import { renderPlanReportJsonSchema } from "../src/report/plan-json.js";
+import { renderDoctorReportJsonSchema } from "../src/report/doctor-json.js";
 import { EXAMPLE_FILES, REGENERATE_COMMAND, renderConfigDocs } from "./config-docs.js";
 
 const root = new URL("../", import.meta.url);
@@ -13,6 +15,7 @@ const examples = Object.fromEntries(EXAMPLE_FILES.map((n) => [n, readFileSync(fi
 const outputs: [string, string][] = [
   ["proto/config.schema.json", renderConfigJsonSchema()],
   ["proto/plan.schema.json", renderPlanReportJsonSchema()],
+  ["proto/doctor.schema.json", renderDoctorReportJsonSchema()],
   ["docs/config.md", renderConfigDocs(readFileSync(file("docs/config.md"), "utf8"), configJsonSchema(), examples)],
 ];
 

@@ -3,6 +3,7 @@
 // public library API, as an outside caller would.
 import { readFileSync } from "node:fs";
 import { runBirdCommand } from "./bird.js";
+import { runDoctorCommand } from "./doctor.js";
 import { runReconcileCommand } from "./reconcile.js";
 import { runDaemonCommand } from "./run.js";
 
@@ -15,6 +16,9 @@ commands:
   run [--config FILE]
               the daemon: passes on kernel, BIRD and config changes and a periodic resync;
               /healthz /readyz /metrics on daemon.listen; SIGHUP reloads, SIGTERM stops
+  doctor --vip ADDR --client ADDR [--config FILE] [--output text|json]
+              explain a flow client -> VIP on this node: ingress, egress, rp_filter/send_redirects,
+              what breaks it (exit 0 OK, 2 a finding breaks the flow, 1 error)
   bird [--socket PATH] [--raw] <show ...>
               query BIRD's control socket; print the parsed reply as JSON
   version     print the version
@@ -37,6 +41,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return runReconcileCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
     case "run":
       return runDaemonCommand(argv.slice(1), { out: write, err: writeErr, color: false });
+    case "doctor":
+      return runDoctorCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
     case "bird":
       return runBirdCommand(argv.slice(1), write, writeErr);
     case "version":

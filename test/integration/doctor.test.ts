@@ -1,0 +1,204 @@
+// `fibwarden doctor` through the built binary, with real BIRD 2, real kernels and real TCP, in
+// the two-uplink lab of the F3 test: VIP1 pinned to link A and VIP2 to link B on the router, a
+// default route out of eth0 toward `gw`, which cannot reach the client. The doctor must name
+// what breaks the flow before per-VIP source tables (ASYMMETRIC_RETURN, exit 2), with strict
+// rp_filter (REVERSE_PATH_DROP, exit 2), and say OK once `reconcile --apply` installed them.
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BirdClient } from "../../src/adapters/bird/client.js";
+import { streamRoutes } from "../../src/adapters/bird/queries.js";
+import { DoctorReportSchema, type DoctorReport } from "../../src/report/doctor-json.js";
+import { buildTwoUplinkTopology, checkLabSupport, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { useLab } from "../lab/vitest.js";
+import { ensureBuilt, runFibwarden } from "../support/cli.js";
+import { startServer, tryConnect, type TestServer } from "../support/tcp.js";
+
+const support = checkLabSupport();
+if (!support.ok) console.warn(`\n[doctor.test] SKIPPING: ${support.reason}\n`);
+
+const VIP1 = "10.111.100.1";
+const VIP2 = "10.111.100.2";
+const PORT = 8080;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+function configText(topo: TwoUplinkTopology, withReturn: boolean): string {
+  const { plan } = topo;
+  const ret1 = withReturn ? `, return: {gateway: ${plan.uplinks.a.router.ipv4}, device: ${plan.uplinks.a.node.ifname}}` : "";
+  const ret2 = withReturn ? `, return: {bgpPeer: ${plan.uplinks.b.nodeSessions.v4}}` : "";
+  return `
+bird: {sockets: [${topo.birds.node.socketPath}]}
+kernel: {netns: ${topo.ns.node.name}}
+protect: {kernelProtocols: [${plan.kernelProtocols.v4}, ${plan.kernelProtocols.v6}], repair: report}
+ownership: {addressDevices: [lo]}
+vips:
+  - {address: ${VIP1}, announce: {table: ${plan.vip.table}}${ret1}}
+  - {address: ${VIP2}, announce: {table: ${plan.vip.table}}${ret2}}
+`;
+}
+
+describe.skipIf(!support.ok)("fibwarden doctor in the two-uplink lab", () => {
+  const get = useLab((lab) => buildTwoUplinkTopology(lab), { name: "doctor" });
+  const topo = (): TwoUplinkTopology => get().value;
+  let cfgNoReturn: string;
+  let cfgReturn: string;
+  const servers: TestServer[] = [];
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    // dist/ may predate the doctor: build it then
+    if (!existsSync(`${ROOT}dist/cli/doctor.js`)) await execa("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, timeout: 120_000 });
+    const dir = topo().lab.dir;
+    cfgNoReturn = join(dir, "fw-noreturn.yaml");
+    cfgReturn = join(dir, "fw-return.yaml");
+    writeFileSync(cfgNoReturn, configText(topo(), false));
+    writeFileSync(cfgReturn, configText(topo(), true));
+  }, 180_000);
+  afterAll(() => { for (const s of servers) s.stop(); });
+
+  const client = (): string => topo().plan.client.client.ipv4;
+  const doctor = async (cfg: string, vip: string, extra: string[] = []): Promise<{ exitCode: number; report: DoctorReport }> => {
+    const r = await runFibwarden(["doctor", "--vip", vip, "--client", client(), "--config", cfg, "--output", "json", ...extra]);
+    expect(r.stderr).toBe("");
+    return { exitCode: r.exitCode, report: DoctorReportSchema.parse(JSON.parse(r.stdout)) };
+  };
+  const sysctl = (key: string, value: number) => topo().lab.setSysctl(topo().ns.node, key, value);
+
+  it("before source tables: ASYMMETRIC_RETURN, replies leave by the gw-facing interface (exit 2); TCP fails", async () => {
+    const { plan: p, ns } = topo();
+    const applied = await runFibwarden(["reconcile", "--apply", "--config", cfgNoReturn]);
+    expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
+    const routerBird = new BirdClient({ socketPath: topo().birds.router.socketPath });
+    try {
+      for (const vip of [VIP1, VIP2]) {
+        await pollUntil(async () => {
+          const protos: string[] = [];
+          await streamRoutes(routerBird, `show route for ${vip}`, (r) => protos.push(r.protocol));
+          return { done: protos.length >= 2, detail: protos.join(",") };
+        }, { timeoutMs: 20_000, what: `router learns ${vip} over both sessions` });
+      }
+    } finally { routerBird.close(); }
+    await ns.router.ip(["route", "replace", `${VIP1}/32`, "via", p.uplinks.a.node.ipv4, "dev", p.uplinks.a.router.ifname, "proto", "static", "metric", "1"]);
+    await ns.router.ip(["route", "replace", `${VIP2}/32`, "via", p.uplinks.b.node.ipv4, "dev", p.uplinks.b.router.ifname, "proto", "static", "metric", "1"]);
+    servers.push(await startServer(ns.node.name, VIP1, PORT), await startServer(ns.node.name, VIP2, PORT));
+    expect(await tryConnect(ns.client.name, VIP1, PORT)).toBe("timeout");
+
+    const { exitCode, report } = await doctor(cfgNoReturn, VIP1);
+    expect(exitCode).toBe(2);
+    expect(report.verdict).toMatchObject({ code: "ASYMMETRIC_RETURN", breaks: true });
+    expect(report.netns).toBe(ns.node.name);
+    expect(report.vipStatus).toEqual({ local: true, devices: ["lo"], configured: true, announce: { table: p.vip.table, present: true } });
+    expect(report.sessions.map((s) => [s.protocol, s.established, s.neighbor, s.interface, s.exportsVip])).toEqual([
+      [p.uplinks.a.nodeSessions.v4, true, p.uplinks.a.router.ipv4, p.uplinks.a.node.ifname, true],
+      [p.uplinks.b.nodeSessions.v4, true, p.uplinks.b.router.ipv4, p.uplinks.b.node.ifname, true],
+    ]);
+    expect(report.ingress.source).toBe("bgp");
+    expect(report.ingress.interfaces.map((i) => [i.name, i.primary, i.kernelCheck?.accepted])).toEqual([
+      [p.uplinks.a.node.ifname, true, true], [p.uplinks.b.node.ifname, true, true],
+    ]);
+    expect(report.egress).toMatchObject({ ok: true, interface: p.gw.node.ifname, gateway: p.gw.gw.ipv4, table: 254 });
+    expect(report.findings.map((f) => [f.code, f.severity])).toEqual([["ASYMMETRIC_RETURN", "error"]]);
+    expect(report.findings[0]!.fix.config[0]).toBe(`vips: [{address: ${VIP1}, announce: {table: ${p.vip.table}}, return: {bgpPeer: ${p.uplinks.a.nodeSessions.v4}}}]`);
+
+    const text = await runFibwarden(["doctor", "--vip", VIP1, "--client", client(), "--config", cfgNoReturn]);
+    expect(text.exitCode).toBe(2);
+    expect(text.stdout).toContain(`replies leave by\n  ${p.gw.node.ifname} via ${p.gw.gw.ipv4}, table main\n`);
+    expect(text.stdout).toMatch(/\nverdict: ASYMMETRIC_RETURN: requests come in by na0 \(up_a4\), nb0 \(up_b4\) but replies leave by eth0/);
+  });
+
+  it("strict rp_filter on the ingress (and all=1) with the reply route elsewhere: REVERSE_PATH_DROP (exit 2)", async () => {
+    const { plan: p } = topo();
+    const ingress = p.uplinks.a.node.ifname;
+    await sysctl(`net.ipv4.conf.${ingress}.rp_filter`, 1);
+    await sysctl("net.ipv4.conf.all.rp_filter", 1);
+    try {
+      const { exitCode, report } = await doctor(cfgNoReturn, VIP1);
+      expect(exitCode).toBe(2);
+      expect(report.verdict.code).toBe("REVERSE_PATH_DROP");
+      const drop = report.findings.find((f) => f.code === "REVERSE_PATH_DROP" && f.interface === ingress)!;
+      expect(drop.severity).toBe("error");
+      expect(drop.message).toMatch(new RegExp(`strict rp_filter \\(1\\) on ${ingress} drops requests from ${client().replace(/\./g, "\\.")}.*leaves by ${p.gw.node.ifname}, not ${ingress}`));
+      expect(report.ingress.interfaces.find((i) => i.name === ingress)!.kernelCheck).toEqual({ accepted: false, detail: "RTNETLINK answers: Invalid argument" });
+      expect(report.interfaces.find((h) => h.name === ingress)!.rpFilter).toEqual({ all: 1, iface: 1, effective: 1 });
+      // nb0 is 0 itself, but all=1 makes it strict too
+      expect(report.interfaces.find((h) => h.name === p.uplinks.b.node.ifname)!.rpFilter).toEqual({ all: 1, iface: 0, effective: 1 });
+      expect(report.findings.map((f) => f.code)).toContain("ASYMMETRIC_RETURN");
+    } finally {
+      await sysctl("net.ipv4.conf.all.rp_filter", 0);
+      await sysctl(`net.ipv4.conf.${ingress}.rp_filter`, 0);
+    }
+    expect((await doctor(cfgNoReturn, VIP1)).report.verdict.code).toBe("ASYMMETRIC_RETURN");
+  });
+
+  it("after reconcile --apply with a return per VIP: OK (exit 0), replies leave by the request's link; TCP connects", async () => {
+    const { plan: p, ns } = topo();
+    const applied = await runFibwarden(["reconcile", "--apply", "--config", cfgReturn]);
+    expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
+
+    const one = await doctor(cfgReturn, VIP1);
+    expect(one.exitCode).toBe(0);
+    expect(one.report.verdict).toMatchObject({ code: "OK", breaks: false });
+    expect(one.report.ingress.source).toBe("config");
+    expect(one.report.ingress.interfaces.map((i) => [i.name, i.primary, i.via])).toEqual([
+      [p.uplinks.a.node.ifname, true, "return.device"], [p.uplinks.b.node.ifname, false, "bgp"],
+    ]);
+    expect(one.report.egress).toMatchObject({ interface: p.uplinks.a.node.ifname, gateway: p.uplinks.a.router.ipv4 });
+    expect(one.report.egress.table).not.toBe(254);
+    // the router may send VIP1 over link B too (it carries the VIP): a warning, not a break
+    expect(one.report.findings.map((f) => [f.code, f.severity])).toEqual([["ASYMMETRIC_RETURN", "warning"]]);
+
+    const two = await doctor(cfgReturn, VIP2);
+    expect(two.exitCode).toBe(0);
+    expect(two.report.ingress.interfaces[0]).toMatchObject({ name: p.uplinks.b.node.ifname, via: "return.bgpPeer", gateway: p.uplinks.b.router.ipv4 });
+    expect(two.report.egress).toMatchObject({ interface: p.uplinks.b.node.ifname });
+
+    expect(await tryConnect(ns.client.name, VIP1, PORT)).toBe("ok");
+    expect(await tryConnect(ns.client.name, VIP2, PORT)).toBe("ok");
+
+    const text = await runFibwarden(["doctor", "--vip", VIP1, "--client", client(), "--config", cfgReturn]);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/\nverdict: OK: requests come in by na0 and replies leave by na0: the path is symmetric/);
+  });
+
+  it("after: strict rp_filter everywhere passes for the return link; a forwarding node gets an ICMP redirect hint; TCP still connects", async () => {
+    const { plan: p, ns } = topo();
+    await sysctl("net.ipv4.conf.all.rp_filter", 1);
+    await sysctl("net.ipv4.ip_forward", 1);
+    try {
+      const { exitCode, report } = await doctor(cfgReturn, VIP1);
+      expect(exitCode).toBe(0);
+      expect(report.verdict.code).toBe("OK");
+      expect(report.findings.map((f) => [f.code, f.severity, f.interface])).toEqual([
+        ["REVERSE_PATH_DROP", "warning", p.uplinks.b.node.ifname],
+        ["ASYMMETRIC_RETURN", "warning", undefined],
+        ["ICMP_REDIRECTS", "hint", undefined],
+      ]);
+      expect(report.interfaces.map((h) => [h.name, h.forwarding, h.sendRedirects?.effective])).toEqual([
+        [p.uplinks.a.node.ifname, 1, 1], [p.uplinks.b.node.ifname, 1, 1],
+      ]);
+      expect(await tryConnect(ns.client.name, VIP1, PORT)).toBe("ok");
+    } finally {
+      await sysctl("net.ipv4.conf.all.rp_filter", 0);
+      await sysctl("net.ipv4.ip_forward", 0);
+    }
+  });
+
+  it("a VIP that is not on the node: VIP_NOT_LOCAL and NOT_ANNOUNCED (exit 2); bad arguments exit 1", async () => {
+    const { exitCode, report } = await doctor(cfgReturn, "10.111.100.9");
+    expect(exitCode).toBe(2);
+    expect(report.verdict.code).toBe("VIP_NOT_LOCAL");
+    expect(report.findings.map((f) => f.code)).toEqual(["VIP_NOT_LOCAL", "NOT_ANNOUNCED"]);
+    expect(report.sessions.every((s) => s.exportsVip === false)).toBe(true);
+
+    const noClient = await runFibwarden(["doctor", "--vip", VIP1, "--config", cfgReturn]);
+    expect(noClient.exitCode).toBe(1);
+    expect(noClient.stderr).toMatch(/--vip and --client are required/);
+    const bad = await runFibwarden(["doctor", "--vip", "10.111.100.300", "--client", client(), "--config", cfgReturn]);
+    expect(bad.exitCode).toBe(1);
+    const mixed = await runFibwarden(["doctor", "--vip", VIP1, "--client", "fd00::1", "--config", cfgReturn]);
+    expect(mixed.exitCode).toBe(1);
+    expect(mixed.stderr).toMatch(/FW_INVALID_ADDRESS/);
+  });
+});
