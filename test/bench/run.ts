@@ -2,6 +2,8 @@
 // Suites that need root and network namespaces say so and are skipped when those are missing.
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
+import { checkLabSupport } from "../lab/index.js";
+import { benchBird } from "./bird-bench.js";
 import { benchPlan } from "./plan-bench.js";
 import { formatTable } from "./stats.js";
 
@@ -16,4 +18,14 @@ const sizes = (process.env.BENCH_SIZES ?? "100000,1000000").split(",").map(Numbe
 process.stdout.write(header());
 for (const n of sizes) {
   process.stdout.write(`\n## planner, ${n} routes\n${formatTable(benchPlan(n))}`);
+}
+const lab = checkLabSupport();
+const gc = (globalThis as { gc?: () => void }).gc;
+for (const n of sizes) {
+  gc?.(); // leave the planner's garbage behind before timing reads
+  if (!lab.ok) {
+    process.stdout.write(`\n## BIRD read+parse, ${n} routes: skipped (${lab.reason})\n`);
+    continue;
+  }
+  process.stdout.write(`\n## BIRD read+parse, ${n} routes (real BIRD in a lab namespace)\n${formatTable(await benchBird([n]))}`);
 }

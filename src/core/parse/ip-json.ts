@@ -120,11 +120,15 @@ function toNexthop(w: z.infer<typeof wireNexthop>, family: Family): Nexthop {
   return nh;
 }
 
-/** Normalizes one validated wire route of a known family into the model. */
-export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family): Route {
+/**
+ * Normalizes one validated wire route of a known family into the model. `defaultTable` is the
+ * table of routes that print none: main (254) for `table all`, and the filtered table for
+ * `route show table N`, where iproute2 leaves the `table` key out of every route.
+ */
+export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family, defaultTable = 254): Route {
   const type = (w.type ?? "unicast") as RouteType;
   if (!ROUTE_TYPE_SET.has(type)) fail("route", `unknown type ${JSON.stringify(w.type)}`, w);
-  const table = w.table === undefined ? 254 : lookupName(tableOf, tableNumber, w.table);
+  const table = w.table === undefined ? defaultTable : lookupName(tableOf, tableNumber, w.table);
   if (table === undefined) fail("route", `unknown table ${JSON.stringify(w.table)}`, w);
   const protocol = w.protocol === undefined ? 3 : lookupName(protocolOf, protocolNumber, w.protocol);
   if (protocol === undefined) fail("route", `unknown protocol ${JSON.stringify(w.protocol)}`, w);
@@ -132,8 +136,10 @@ export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family): Ro
   if (scope === undefined) fail("route", `unknown scope ${JSON.stringify(w.scope)}`, w);
   let nexthops: Nexthop[];
   if (isNexthopLessType(type)) nexthops = [];
-  else if (w.nexthops) nexthops = w.nexthops.map((n) => toNexthop(n, family));
-  else if (w.gateway !== undefined || w.via !== undefined || w.dev !== undefined) {
+  else if (w.nexthops) {
+    nexthops = [];
+    for (const n of w.nexthops) nexthops.push(toNexthop(n, family));
+  } else if (w.gateway !== undefined || w.via !== undefined || w.dev !== undefined) {
     nexthops = [toNexthop({ gateway: w.gateway, via: w.via, dev: w.dev, flags: w.flags }, family)];
   } else nexthops = [];
   if (nexthops.length > 1) nexthops.sort(compareNexthops);
@@ -148,13 +154,28 @@ export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family): Ro
   };
   if (w.prefsrc !== undefined) route.prefsrc = canonicalAddressMemo(w.prefsrc, family);
   // local/broadcast/multicast routes have a device but may lack a gateway: still valid.
-  if (type !== "unicast" || nexthops.length > 0) validateRoute(route);
+  if ((type !== "unicast" || nexthops.length > 0) && !looksValid(route)) validateRoute(route);
   return route;
+}
+
+/**
+ * The checks of validateRoute that a normalized route can still fail, without allocating (the
+ * hot path of a 1M-route dump). When it says no, validateRoute runs and throws the real error.
+ */
+function looksValid(r: Route): boolean {
+  if (r.table === 0 || r.table > 0xffffffff || r.metric > 0xffffffff) return false;
+  const v6 = r.family === 6;
+  for (let i = 0; i < r.nexthops.length; i++) {
+    const nh = r.nexthops[i]!;
+    if (nh.gateway === undefined ? nh.dev === undefined : nh.gateway.includes(":") !== v6) return false;
+  }
+  return true;
 }
 
 const isStr = (v: unknown): boolean => v === undefined || typeof v === "string";
 const isNumOrStr = (v: unknown): boolean => v === undefined || typeof v === "string" || typeof v === "number";
-const isInt = (v: unknown): boolean => v === undefined || Number.isInteger(v);
+// zod's int() means a safe integer: 2**53 is not one.
+const isInt = (v: unknown): boolean => v === undefined || Number.isSafeInteger(v);
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function isFlags(v: unknown): boolean {
@@ -181,7 +202,7 @@ export function isWireRoute(v: unknown): v is z.infer<typeof wireRoute> {
   if (!isStr(v.type) || !isStr(v.gateway) || !isStr(v.dev) || !isStr(v.prefsrc) || !isVia(v.via)) return false;
   if (!isNumOrStr(v.table) || !isNumOrStr(v.protocol) || !isNumOrStr(v.scope) || !isNumOrStr(v.tos) || !isNumOrStr(v.dsfield)) return false;
   const m = v.metric;
-  if (m !== undefined && !(Number.isInteger(m) && (m as number) >= 0)) return false;
+  if (m !== undefined && !(Number.isSafeInteger(m) && (m as number) >= 0)) return false;
   if (!isFlags(v.flags)) return false;
   const nhs = v.nexthops;
   if (nhs !== undefined) {
@@ -192,11 +213,11 @@ export function isWireRoute(v: unknown): v is z.infer<typeof wireRoute> {
 }
 
 /** Validates (guard first, zod on a miss) and normalizes one element of a route dump. */
-export function normalizeWireRoute(item: unknown, family: Family): Route {
-  if (isWireRoute(item)) return normalizeRoute(item, family);
+export function normalizeWireRoute(item: unknown, family: Family, defaultTable = 254): Route {
+  if (isWireRoute(item)) return normalizeRoute(item, family, defaultTable);
   const res = wireRoute.safeParse(item);
   if (!res.success) fail("route", z.prettifyError(res.error), item);
-  return normalizeRoute(res.data, family);
+  return normalizeRoute(res.data, family, defaultTable);
 }
 
 function parseArray(text: string, what: string): unknown[] {
@@ -210,9 +231,12 @@ function parseArray(text: string, what: string): unknown[] {
   return data;
 }
 
-/** Parses and normalizes `ip -<family> -json [-details] route show table all` output. */
-export function parseIpRoutes(text: string, family: Family): Route[] {
-  return parseArray(text, "route").map((item) => normalizeWireRoute(item, family));
+/**
+ * Parses and normalizes `ip -<family> -json [-details] route show table all` output; pass the
+ * table as `defaultTable` for `route show table N` output, which names no table.
+ */
+export function parseIpRoutes(text: string, family: Family, defaultTable = 254): Route[] {
+  return parseArray(text, "route").map((item) => normalizeWireRoute(item, family, defaultTable));
 }
 
 const ACTIONS: Record<string, RuleAction> = {

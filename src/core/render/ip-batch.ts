@@ -20,9 +20,10 @@ import type { InterfaceAddress } from "../model/address.js";
 import { routeKey } from "../model/keys.js";
 import { isNexthopLessType, ROUTE_TYPES, type Nexthop, type Route } from "../model/route.js";
 import type { Rule } from "../model/rule.js";
-import { canonicalAddress, canonicalPrefix, type Family } from "../net/ip.js";
+import type { Family } from "../net/ip.js";
+import { canonicalAddressMemo, canonicalPrefixFast, createMemo } from "../parse/fast-canonical.js";
 import type { PlanOp } from "../plan/types.js";
-import { assertIntegerInRange, assertInterfaceName, refuseToken } from "./tokens.js";
+import { assertIntegerInRange, assertInterfaceName, isInterfaceName, refuseToken } from "./tokens.js";
 
 const U32 = 0xffffffff;
 
@@ -53,146 +54,173 @@ export interface RenderedBatches {
   refused: RefusedOp[];
   /** Indices of ops that are not ip commands (sysctl.set): the caller writes them to /proc. */
   notIp: number[];
+  /** The lines of each op, by op index (undefined for refused and sysctl ops). */
+  linesByOp: Array<string[] | undefined>;
 }
 
-/** Re-throws anything thrown by `fn` as FW_INVALID_TOKEN naming `field`, with the original as cause. */
-function token<T>(field: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (cause) {
-    if (cause instanceof FibwardenError && cause.code === "FW_INVALID_TOKEN") throw cause;
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new FibwardenError("FW_INVALID_TOKEN", `${field}: ${why}`, { cause, details: { field } });
-  }
+// Hot path (100k ops per apply): field names for error messages are only built on failure,
+// and repeated gateways and device names are validated once (bounded memos).
+
+/** FW_INVALID_TOKEN for `${base}.${name}`, with the original error as cause when there is one. */
+function refuseField(base: string, name: string, why: string, value: unknown, cause?: unknown): never {
+  const field = name === "" ? base : `${base}.${name}`;
+  if (cause === undefined) refuseToken(field, why, value);
+  throw new FibwardenError("FW_INVALID_TOKEN", `${field}: ${why}`, { cause, details: { field, value } });
 }
 
-function family(f: unknown, field: string): Family {
-  if (f !== 4 && f !== 6) refuseToken(field, "family must be 4 or 6", f);
+const isIntIn = (n: unknown, min: number, max: number): n is number =>
+  typeof n === "number" && Number.isInteger(n) && n >= min && n <= max;
+
+function int(n: unknown, min: number, max: number, base: string, name: string): number {
+  if (!isIntIn(n, min, max)) refuseField(base, name, `must be an integer in ${min}..${max}`, n);
+  return n;
+}
+
+function family(f: unknown, base: string): Family {
+  if (f !== 4 && f !== 6) refuseField(base, "family", "family must be 4 or 6", f);
   return f;
 }
 
-function prefix(text: unknown, fam: Family, field: string): string {
-  if (typeof text !== "string") refuseToken(field, "must be a prefix", text);
-  return token(field, () => canonicalPrefix(text, fam));
+function prefix(text: unknown, fam: Family, base: string, name: string): string {
+  if (typeof text !== "string") refuseField(base, name, "must be a prefix", text);
+  try {
+    return canonicalPrefixFast(text, fam);
+  } catch (cause) {
+    return refuseField(base, name, cause instanceof Error ? cause.message : String(cause), text, cause);
+  }
 }
 
-function address(text: unknown, fam: Family, field: string): string {
-  if (typeof text !== "string") refuseToken(field, "must be an address", text);
-  return token(field, () => canonicalAddress(text, fam));
+function address(text: unknown, fam: Family, base: string, name: string): string {
+  if (typeof text !== "string") refuseField(base, name, "must be an address", text);
+  try {
+    return canonicalAddressMemo(text, fam);
+  } catch (cause) {
+    return refuseField(base, name, cause instanceof Error ? cause.message : String(cause), text, cause);
+  }
+}
+
+const goodNames = createMemo(4096, (name) => isInterfaceName(name));
+
+function ifname(name: unknown, base: string, field: string): string {
+  if (typeof name !== "string" || !goodNames(name)) assertInterfaceName(name, field === "" ? base : `${base}.${field}`);
+  return name as string;
 }
 
 const hex = (n: number, width: number): string => `0x${n.toString(16).padStart(width, "0")}`;
+const ROUTE_TYPE_SET: ReadonlySet<string> = new Set(ROUTE_TYPES);
 
 function checkOwnProtocol(opts: RenderOptions): number {
   return assertIntegerInRange(opts.ownProtocol, 1, 255, "ownProtocol");
 }
 
-function renderNexthop(nh: Nexthop, fam: Family, field: string, multipath: boolean): string {
-  const words: string[] = [];
-  if (nh.gateway !== undefined) words.push("via", address(nh.gateway, fam, `${field}.gateway`));
-  if (nh.dev !== undefined) words.push("dev", assertInterfaceName(nh.dev, `${field}.dev`));
-  if (words.length === 0) refuseToken(field, "a nexthop needs a gateway or a device", nh);
-  const weight = assertIntegerInRange(nh.weight, 1, 256, `${field}.weight`);
+// Lines are built as word lists joined once: the result is one flat string, where chains of
+// `+=` would leave each of 100k lines as a tree of string pieces for the GC to copy around.
+function pushNexthop(words: string[], nh: Nexthop, fam: Family, base: string, i: number, multipath: boolean): void {
+  const at = `${base}.nexthops[${i}]`;
+  if (nh.gateway === undefined && nh.dev === undefined) refuseField(at, "", "a nexthop needs a gateway or a device", nh);
+  if (multipath) words.push("nexthop");
+  if (nh.gateway !== undefined) words.push("via", address(nh.gateway, fam, at, "gateway"));
+  if (nh.dev !== undefined) words.push("dev", ifname(nh.dev, at, "dev"));
+  const weight = int(nh.weight, 1, 256, at, "weight");
   if (multipath) words.push("weight", String(weight));
-  else if (weight !== 1) refuseToken(`${field}.weight`, "a single-path route has no weight (the kernel keeps 1)", weight);
-  if (typeof nh.onlink !== "boolean") refuseToken(`${field}.onlink`, "must be a boolean", nh.onlink);
+  else if (weight !== 1) refuseField(at, "weight", "a single-path route has no weight (the kernel keeps 1)", weight);
+  if (typeof nh.onlink !== "boolean") refuseField(at, "onlink", "must be a boolean", nh.onlink);
   if (nh.onlink) words.push("onlink");
-  return multipath ? `nexthop ${words.join(" ")}` : words.join(" ");
 }
 
-/** The words that identify a route to the kernel: type, destination, [tos], table. */
-function routeSelector(r: Route, field: string): { fam: Family; words: string[] } {
-  const fam = family(r.family, `${field}.family`);
-  if (!(ROUTE_TYPES as readonly string[]).includes(r.type)) refuseToken(`${field}.type`, "unknown route type", r.type);
-  const words = [r.type, prefix(r.dst, fam, `${field}.dst`)];
-  if (fam === 4) words.push("tos", hex(assertIntegerInRange(r.tos, 0, 255, `${field}.tos`), 2));
-  else if (r.tos !== 0) refuseToken(`${field}.tos`, "IPv6 routes have no TOS", r.tos);
-  words.push("table", String(assertIntegerInRange(r.table, 1, U32, `${field}.table`)));
-  return { fam, words };
+/** Pushes the words that identify a route to the kernel: type, destination, [tos], table. */
+function pushRouteSelector(words: string[], r: Route, base: string): Family {
+  const fam = family(r.family, base);
+  if (!ROUTE_TYPE_SET.has(r.type)) refuseField(base, "type", "unknown route type", r.type);
+  words.push(r.type, prefix(r.dst, fam, base, "dst"));
+  if (fam === 4) words.push("tos", hex(int(r.tos, 0, 255, base, "tos"), 2));
+  else if (r.tos !== 0) refuseField(base, "tos", "IPv6 routes have no TOS", r.tos);
+  words.push("table", String(int(r.table, 1, U32, base, "table")));
+  return fam;
 }
 
 /** `route add ...` for a model route. */
-export function renderRouteAdd(r: Route, field = "route"): string {
-  const { fam, words } = routeSelector(r, field);
-  words.push("proto", String(assertIntegerInRange(r.protocol, 0, 255, `${field}.protocol`)));
-  words.push("metric", String(assertIntegerInRange(r.metric, 0, U32, `${field}.metric`)));
-  if (fam === 4) words.push("scope", String(assertIntegerInRange(r.scope, 0, 255, `${field}.scope`)));
-  if (r.prefsrc !== undefined) words.push("src", address(r.prefsrc, fam, `${field}.prefsrc`));
-  if (!Array.isArray(r.nexthops)) refuseToken(`${field}.nexthops`, "must be an array", r.nexthops);
+export function renderRouteAdd(r: Route, base = "route"): string {
+  const words = ["route", "add"];
+  const fam = pushRouteSelector(words, r, base);
+  words.push("proto", String(int(r.protocol, 0, 255, base, "protocol")), "metric", String(int(r.metric, 0, U32, base, "metric")));
+  if (fam === 4) words.push("scope", String(int(r.scope, 0, 255, base, "scope")));
+  if (r.prefsrc !== undefined) words.push("src", address(r.prefsrc, fam, base, "prefsrc"));
+  const nhs = r.nexthops;
+  if (!Array.isArray(nhs)) refuseField(base, "nexthops", "must be an array", nhs);
   if (isNexthopLessType(r.type)) {
-    if (r.nexthops.length > 0) refuseToken(`${field}.nexthops`, `a ${r.type} route has no nexthop`, r.nexthops);
-  } else if (r.nexthops.length === 0) {
-    if (r.type === "unicast") refuseToken(`${field}.nexthops`, "a unicast route needs a nexthop", r.nexthops);
-  } else if (r.nexthops.length === 1) {
-    words.push(renderNexthop(r.nexthops[0]!, fam, `${field}.nexthops[0]`, false));
+    if (nhs.length > 0) refuseField(base, "nexthops", `a ${r.type} route has no nexthop`, nhs);
+  } else if (nhs.length === 0) {
+    if (r.type === "unicast") refuseField(base, "nexthops", "a unicast route needs a nexthop", nhs);
   } else {
-    r.nexthops.forEach((nh, i) => words.push(renderNexthop(nh, fam, `${field}.nexthops[${i}]`, true)));
+    for (let i = 0; i < nhs.length; i++) pushNexthop(words, nhs[i]!, fam, base, i, nhs.length > 1);
   }
-  return `route add ${words.join(" ")}`;
+  return words.join(" ");
 }
 
 /** `route del ... proto <ours>`: removes our route at this key and nothing else. */
-export function renderRouteDelete(r: Route, opts: RenderOptions, field = "route"): string {
+export function renderRouteDelete(r: Route, opts: RenderOptions, base = "route"): string {
   const own = checkOwnProtocol(opts);
-  if (r.protocol !== own) refuseToken(`${field}.protocol`, `refusing to delete a route that is not ours (protocol ${own})`, r.protocol);
-  const { words } = routeSelector(r, field);
-  words.push("proto", String(own), "metric", String(assertIntegerInRange(r.metric, 0, U32, `${field}.metric`)));
-  return `route del ${words.join(" ")}`;
+  if (r.protocol !== own) refuseField(base, "protocol", `refusing to delete a route that is not ours (protocol ${own})`, r.protocol);
+  const words = ["route", "del"];
+  pushRouteSelector(words, r, base);
+  words.push("proto", String(own), "metric", String(int(r.metric, 0, U32, base, "metric")));
+  return words.join(" ");
 }
 
-function ruleWords(r: Rule, field: string): string[] {
-  const fam = family(r.family, `${field}.family`);
-  if (r.extra !== undefined) refuseToken(`${field}.extra`, "selectors fibwarden does not model cannot be rendered", r.extra);
-  const words = ["priority", String(assertIntegerInRange(r.priority, 0, U32, `${field}.priority`))];
-  if (r.from !== undefined) words.push("from", prefix(r.from, fam, `${field}.from`));
-  if (r.to !== undefined) words.push("to", prefix(r.to, fam, `${field}.to`));
-  if (r.iif !== undefined) words.push("iif", assertInterfaceName(r.iif, `${field}.iif`));
-  if (r.oif !== undefined) words.push("oif", assertInterfaceName(r.oif, `${field}.oif`));
+function ruleWords(r: Rule, base: string): string[] {
+  const fam = family(r.family, base);
+  if (r.extra !== undefined) refuseField(base, "extra", "selectors fibwarden does not model cannot be rendered", r.extra);
+  const words = ["priority", String(int(r.priority, 0, U32, base, "priority"))];
+  if (r.from !== undefined) words.push("from", prefix(r.from, fam, base, "from"));
+  if (r.to !== undefined) words.push("to", prefix(r.to, fam, base, "to"));
+  if (r.iif !== undefined) words.push("iif", ifname(r.iif, base, "iif"));
+  if (r.oif !== undefined) words.push("oif", ifname(r.oif, base, "oif"));
   if (r.fwmark !== undefined) {
-    const value = assertIntegerInRange(r.fwmark.value, 0, U32, `${field}.fwmark.value`);
-    const mask = assertIntegerInRange(r.fwmark.mask, 0, U32, `${field}.fwmark.mask`);
+    const value = int(r.fwmark.value, 0, U32, base, "fwmark.value");
+    const mask = int(r.fwmark.mask, 0, U32, base, "fwmark.mask");
     words.push("fwmark", `${hex(value, 1)}/${hex(mask, 1)}`);
   }
-  if (assertIntegerInRange(r.tos, 0, 255, `${field}.tos`) !== 0) words.push("tos", hex(r.tos, 2));
+  if (int(r.tos, 0, 255, base, "tos") !== 0) words.push("tos", hex(r.tos, 2));
   switch (r.action) {
     case "lookup":
-      words.push("lookup", String(assertIntegerInRange(r.table, 1, U32, `${field}.table`)));
+      words.push("lookup", String(int(r.table, 1, U32, base, "table")));
       break;
     case "goto":
-      words.push("goto", String(assertIntegerInRange(r.gotoPriority, 0, U32, `${field}.gotoPriority`)));
+      words.push("goto", String(int(r.gotoPriority, 0, U32, base, "gotoPriority")));
       break;
     case "nop": case "blackhole": case "unreachable": case "prohibit":
       words.push(r.action);
       break;
     default:
-      refuseToken(`${field}.action`, "unknown rule action", r.action);
+      refuseField(base, "action", "unknown rule action", r.action);
   }
   return words;
 }
 
 /** `rule add priority P [selectors] <action> proto N`. */
-export function renderRuleAdd(r: Rule, field = "rule"): string {
-  const words = ruleWords(r, field);
-  words.push("proto", String(assertIntegerInRange(r.protocol, 0, 255, `${field}.protocol`)));
+export function renderRuleAdd(r: Rule, base = "rule"): string {
+  const words = ruleWords(r, base);
+  words.push("proto", String(int(r.protocol, 0, 255, base, "protocol")));
   return `rule add ${words.join(" ")}`;
 }
 
 /** `rule del` with every selector and `proto <ours>`: removes our rule and nothing else. */
-export function renderRuleDelete(r: Rule, opts: RenderOptions, field = "rule"): string {
+export function renderRuleDelete(r: Rule, opts: RenderOptions, base = "rule"): string {
   const own = checkOwnProtocol(opts);
-  if (r.protocol !== own) refuseToken(`${field}.protocol`, `refusing to delete a rule that is not ours (protocol ${own})`, r.protocol);
-  return `rule del ${[...ruleWords(r, field), "proto", String(own)].join(" ")}`;
+  if (r.protocol !== own) refuseField(base, "protocol", `refusing to delete a rule that is not ours (protocol ${own})`, r.protocol);
+  return `rule del ${[...ruleWords(r, base), "proto", String(own)].join(" ")}`;
 }
 
-function addressWords(a: InterfaceAddress, field: string): { fam: Family; words: string[] } {
-  const fam = family(a.family, `${field}.family`);
-  const len = assertIntegerInRange(a.prefixlen, 0, fam === 4 ? 32 : 128, `${field}.prefixlen`);
-  const dev = assertInterfaceName(a.dev, `${field}.dev`);
-  const words = [`${address(a.address, fam, `${field}.address`)}/${len}`, "dev", dev];
+function addressWords(a: InterfaceAddress, base: string): { fam: Family; words: string[] } {
+  const fam = family(a.family, base);
+  const len = int(a.prefixlen, 0, fam === 4 ? 32 : 128, base, "prefixlen");
+  const dev = ifname(a.dev, base, "dev");
+  const words = [`${address(a.address, fam, base, "address")}/${len}`, "dev", dev];
   if (a.label !== undefined) {
-    if (fam === 6) refuseToken(`${field}.label`, "IPv6 addresses have no label", a.label);
-    const label = assertInterfaceName(a.label, `${field}.label`);
-    if (!label.startsWith(dev)) refuseToken(`${field}.label`, `an IPv4 label must begin with the device name ${dev}`, label);
+    if (fam === 6) refuseField(base, "label", "IPv6 addresses have no label", a.label);
+    const label = ifname(a.label, base, "label");
+    if (!label.startsWith(dev)) refuseField(base, "label", `an IPv4 label must begin with the device name ${dev}`, label);
     words.push("label", label);
   }
   return { fam, words };
@@ -203,16 +231,16 @@ function addressWords(a: InterfaceAddress, field: string): { fam: Family; words:
  * addresses are VIPs, shared by design, and DAD would only hold them tentative (unusable as a
  * source) or mark them failed.
  */
-export function renderAddressAdd(a: InterfaceAddress, field = "address"): string {
-  const { fam, words } = addressWords(a, field);
-  words.push("scope", String(assertIntegerInRange(a.scope, 0, 255, `${field}.scope`)));
+export function renderAddressAdd(a: InterfaceAddress, base = "address"): string {
+  const { fam, words } = addressWords(a, base);
+  words.push("scope", String(int(a.scope, 0, 255, base, "scope")));
   if (fam === 6) words.push("nodad");
   return `address add ${words.join(" ")}`;
 }
 
 /** `address del A/L dev D [label L]`: with a label the kernel only removes the address carrying it. */
-export function renderAddressDelete(a: InterfaceAddress, field = "address"): string {
-  return `address del ${addressWords(a, field).words.join(" ")}`;
+export function renderAddressDelete(a: InterfaceAddress, base = "address"): string {
+  return `address del ${addressWords(a, base).words.join(" ")}`;
 }
 
 /** The family of an ip op, or undefined for ops that are not ip commands (sysctl.set). */
@@ -260,11 +288,13 @@ export function renderIpBatches(ops: readonly PlanOp[], opts: RenderOptions): Re
   };
   const refused: RefusedOp[] = [];
   const notIp: number[] = [];
-  ops.forEach((op, index) => {
+  const linesByOp = new Array<string[] | undefined>(ops.length);
+  for (let index = 0; index < ops.length; index++) {
+    const op = ops[index]!;
     const fam = opFamily(op);
     if (fam === undefined) {
       notIp.push(index);
-      return;
+      continue;
     }
     let lines: string[];
     try {
@@ -273,14 +303,16 @@ export function renderIpBatches(ops: readonly PlanOp[], opts: RenderOptions): Re
     } catch (error) {
       if (!(error instanceof FibwardenError)) throw error;
       refused.push({ index, error });
-      return;
+      continue;
     }
+    linesByOp[index] = lines;
+    const batch = byFamily[fam];
     for (const line of lines) {
-      byFamily[fam].lines.push(line);
-      byFamily[fam].opIndex.push(index);
+      batch.lines.push(line);
+      batch.opIndex.push(index);
     }
-  });
-  return { batches: [byFamily[4], byFamily[6]].filter((b) => b.lines.length > 0), refused, notIp };
+  }
+  return { batches: [byFamily[4], byFamily[6]].filter((b) => b.lines.length > 0), refused, notIp, linesByOp };
 }
 
 /** Renders ops strictly: the lines per family, or the first refusal thrown. */
@@ -288,6 +320,6 @@ export function renderIpBatchText(ops: readonly PlanOp[], opts: RenderOptions): 
   const { batches, refused } = renderIpBatches(ops, opts);
   if (refused[0] !== undefined) throw refused[0].error;
   const out: Record<Family, string> = { 4: "", 6: "" };
-  for (const b of batches) out[b.family] = b.lines.map((l) => `${l}\n`).join("");
+  for (const b of batches) out[b.family] = `${b.lines.join("\n")}\n`;
   return out;
 }

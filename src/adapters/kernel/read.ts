@@ -1,0 +1,78 @@
+// Reads routes, rules, links and addresses through `ip -json` and normalizes them into the model.
+// Always one family per command: without `-4`/`-6`, `route show table all` mixes both families
+// and `default` would be ambiguous.
+import { FibwardenError, isFibwardenError } from "../../core/errors.js";
+import type { InterfaceAddress } from "../../core/model/address.js";
+import type { Route } from "../../core/model/route.js";
+import type { Rule } from "../../core/model/rule.js";
+import type { Family } from "../../core/net/ip.js";
+import { parseIpAddrs, parseIpRules, type LinkInfo } from "../../core/parse/ip-json.js";
+import { createIpRouteStream } from "../../core/parse/ip-route-stream.js";
+import { assertIntegerInRange } from "../../core/render/tokens.js";
+import { createBlockDecoder } from "./decode.js";
+import { describeIp, runIp, type IpContext } from "./ip-command.js";
+import { streamIpOutput } from "./stream-output.js";
+
+/** Options of a read. */
+export interface ReadOptions {
+  /** Only this table (a number) instead of all tables. */
+  table?: number;
+  /** Directory for the route dump spool file (see stream-output.ts). */
+  spoolDir?: string;
+  signal?: AbortSignal;
+}
+
+/** Re-throws a parse failure as FW_KERNEL_READ naming the command; keeps errors that already do. */
+function asReadError(err: unknown, command: string): FibwardenError {
+  if (isFibwardenError(err) && typeof err.details.command === "string") return err;
+  if (isFibwardenError(err, "FW_ABORTED")) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new FibwardenError("FW_KERNEL_READ", `\`${command}\`: output failed validation: ${why}`, {
+    cause: err, details: { command },
+  });
+}
+
+/** The argument list of a route dump of one family. */
+export function routeDumpArgs(family: Family, table?: number): string[] {
+  const t = table === undefined ? "all" : String(assertIntegerInRange(table, 1, 0xffffffff, "table"));
+  return [`-${family}`, "-json", "-details", "route", "show", "table", t];
+}
+
+/** Reads every route of `family` (in every table, or in `opts.table`). */
+export async function readRoutes(ctx: IpContext, family: Family, opts: ReadOptions = {}): Promise<Route[]> {
+  const args = routeDumpArgs(family, opts.table);
+  const command = describeIp(ctx, args);
+  // With a table filter iproute2 prints no `table` key: every route is in the filtered table.
+  const parser = createIpRouteStream(family, opts.table ?? 254);
+  const decode = createBlockDecoder();
+  try {
+    await streamIpOutput(ctx, args, (bytes) => parser.pushText(decode(bytes)), { code: "FW_KERNEL_READ", spoolDir: opts.spoolDir, signal: opts.signal });
+    return parser.end();
+  } catch (err) {
+    throw asReadError(err, command);
+  }
+}
+
+/** Reads every policy rule of `family`. */
+export async function readRules(ctx: IpContext, family: Family, opts: ReadOptions = {}): Promise<Rule[]> {
+  const args = [`-${family}`, "-json", "-details", "rule", "show"];
+  const command = describeIp(ctx, args);
+  const { stdout } = await runIp(ctx, args, { code: "FW_KERNEL_READ", signal: opts.signal });
+  try {
+    return parseIpRules(stdout, family);
+  } catch (err) {
+    throw asReadError(err, command);
+  }
+}
+
+/** Reads every link and its IPv4/IPv6 addresses. */
+export async function readLinksAndAddresses(ctx: IpContext, opts: ReadOptions = {}): Promise<{ links: LinkInfo[]; addresses: InterfaceAddress[] }> {
+  const args = ["-json", "address", "show"];
+  const command = describeIp(ctx, args);
+  const { stdout } = await runIp(ctx, args, { code: "FW_KERNEL_READ", signal: opts.signal });
+  try {
+    return parseIpAddrs(stdout);
+  } catch (err) {
+    throw asReadError(err, command);
+  }
+}

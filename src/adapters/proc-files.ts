@@ -1,0 +1,125 @@
+// Reads and writes files under /proc/sys/net/ipv4/conf, on the host or inside a namespace.
+//
+// /proc/sys/net resolves against the network namespace of the task that opens the file, and
+// Node cannot setns(2); so inside a namespace a tiny Node helper runs under `ip netns exec NAME`
+// (the same /run/netns/NAME that `ip -n NAME` uses) and does the file I/O, driven by one JSON
+// request on stdin: one process per read or write pass, never a shell. On the host the same
+// operations run in-process. Paths are built by the caller from validated names; the helper
+// checks the prefix again and refuses anything else.
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { execa } from "execa";
+import { FibwardenError } from "../core/errors.js";
+
+/** The directory every path must be under. */
+export const CONF_DIR = "/proc/sys/net/ipv4/conf/";
+
+/** One pass of file operations: writes first, then reads, then (optionally) the directory listing. */
+export interface ProcRequest {
+  list: boolean;
+  writes: Array<[path: string, text: string]>;
+  reads: string[];
+}
+
+/** The outcome of each operation of a request, in request order. */
+export interface ProcResponse {
+  list?: string[];
+  writes: Array<{ error?: string }>;
+  reads: Array<{ text?: string; error?: string }>;
+}
+
+/** Where the files live: the caller's namespace, or a named one reached with `ip netns exec`. */
+export interface ProcTarget {
+  netns?: string;
+  ipPath: string;
+  timeoutMs: number;
+}
+
+/** True when `path` is a file directly under an interface directory of CONF_DIR. */
+export function isConfPath(path: string): boolean {
+  if (!path.startsWith(CONF_DIR)) return false;
+  const parts = path.slice(CONF_DIR.length).split("/");
+  return parts.length === 2 && parts.every((p) => p !== "" && p !== "." && p !== "..");
+}
+
+const errorText = (e: unknown): string => {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ?? err.message ?? String(e);
+};
+
+async function exchangeHere(req: ProcRequest): Promise<ProcResponse> {
+  const out: ProcResponse = { writes: [], reads: [] };
+  for (const [path, text] of req.writes) {
+    if (!isConfPath(path)) { out.writes.push({ error: "refused path" }); continue; }
+    try { await writeFile(path, text); out.writes.push({}); } catch (e) { out.writes.push({ error: errorText(e) }); }
+  }
+  for (const path of req.reads) {
+    if (!isConfPath(path)) { out.reads.push({ error: "refused path" }); continue; }
+    try { out.reads.push({ text: await readFile(path, "utf8") }); } catch (e) { out.reads.push({ error: errorText(e) }); }
+  }
+  if (req.list) out.list = await readdir(CONF_DIR);
+  return out;
+}
+
+// The helper run inside the namespace: CommonJS for `node -e`, no dependencies, same checks.
+const HELPER = `
+const fs = require("fs");
+const DIR = ${JSON.stringify(CONF_DIR)};
+const ok = (p) => typeof p === "string" && p.startsWith(DIR) && (() => {
+  const parts = p.slice(DIR.length).split("/");
+  return parts.length === 2 && parts.every((x) => x !== "" && x !== "." && x !== "..");
+})();
+const err = (e) => String((e && (e.code || e.message)) || e);
+let input = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (c) => { input += c; });
+process.stdin.on("end", () => {
+  const req = JSON.parse(input);
+  const out = { writes: [], reads: [] };
+  for (const [p, t] of req.writes) {
+    if (!ok(p)) { out.writes.push({ error: "refused path" }); continue; }
+    try { fs.writeFileSync(p, t); out.writes.push({}); } catch (e) { out.writes.push({ error: err(e) }); }
+  }
+  for (const p of req.reads) {
+    if (!ok(p)) { out.reads.push({ error: "refused path" }); continue; }
+    try { out.reads.push({ text: fs.readFileSync(p, "utf8") }); } catch (e) { out.reads.push({ error: err(e) }); }
+  }
+  if (req.list) out.list = fs.readdirSync(DIR);
+  process.stdout.write(JSON.stringify(out));
+});
+`;
+
+async function exchangeInNamespace(target: ProcTarget & { netns: string }, req: ProcRequest): Promise<ProcResponse> {
+  const argv = ["netns", "exec", target.netns, process.execPath, "-e", HELPER];
+  const command = `${target.ipPath} netns exec ${target.netns} node -e <sysctl helper>`;
+  const r = await execa(target.ipPath, argv, {
+    reject: false,
+    input: JSON.stringify(req),
+    timeout: target.timeoutMs,
+    forceKillAfterDelay: 2_000,
+    // The helper must not inherit loaders or flags meant for this process (vitest, tsx).
+    env: { NODE_OPTIONS: "", LC_ALL: "C" },
+  });
+  if (r.failed) {
+    const why = r.timedOut ? `timed out after ${target.timeoutMs} ms` : r.exitCode !== undefined ? `exited with ${r.exitCode}` : r.shortMessage;
+    throw new FibwardenError("FW_SYSCTL", `\`${command}\` ${why}${r.stderr ? `: ${String(r.stderr).trim()}` : ""}`, {
+      cause: r, retryable: r.timedOut, details: { command, netns: target.netns },
+    });
+  }
+  try {
+    return JSON.parse(String(r.stdout)) as ProcResponse;
+  } catch (cause) {
+    throw new FibwardenError("FW_SYSCTL", `\`${command}\`: unreadable helper output`, { cause, details: { command } });
+  }
+}
+
+/** Runs one request of file operations in the target's namespace. */
+export async function exchangeProcFiles(target: ProcTarget, req: ProcRequest): Promise<ProcResponse> {
+  if (target.netns === undefined) {
+    try {
+      return await exchangeHere(req);
+    } catch (cause) {
+      throw new FibwardenError("FW_SYSCTL", `reading ${CONF_DIR} failed: ${errorText(cause)}`, { cause });
+    }
+  }
+  return exchangeInNamespace({ ...target, netns: target.netns }, req);
+}
