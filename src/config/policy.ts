@@ -7,9 +7,16 @@ import type { Config } from "./schema.js";
 
 const sortedUnique = <T>(items: Iterable<T>, compare?: (a: T, b: T) => number): T[] => [...new Set(items)].sort(compare);
 
-/** The tables VIP announce routes go to, sorted, each once. */
-export function announceTables(config: Pick<Config, "vips">): number[] {
-  return sortedUnique(config.vips.flatMap((v) => (v.announce === undefined ? [] : [v.announce.table])), (a, b) => a - b);
+/**
+ * The announce tables fibwarden manages, sorted, each once: those listed in
+ * `ownership.announceTables` (managed even when no VIP uses them, so that the announce route of
+ * a removed VIP is still recognised as fibwarden's and withdrawn) and those the VIPs use.
+ */
+export function announceTables(config: Pick<Config, "vips"> & { ownership?: Pick<Config["ownership"], "announceTables"> }): number[] {
+  return sortedUnique([
+    ...(config.ownership?.announceTables ?? []),
+    ...config.vips.flatMap((v) => (v.announce === undefined ? [] : [v.announce.table])),
+  ], (a, b) => a - b);
 }
 
 /** The tables BIRD's kernel protocols sync, as far as the config knows: main plus `protect.tables`. */

@@ -131,6 +131,10 @@ const ownershipSchema = z.strictObject({
   rulePriorities: range(1, RULE_PRIORITY_MAX, "rule priority")
     .default(() => ({ from: 1000, to: 1999 }))
     .describe("Rule priorities fibwarden may use; they must stay below main's rule (32766) to take effect."),
+  announceTables: z.array(tableNumber
+    .refine((t) => !RESERVED_TABLES.includes(t), { error: "must not be the default (253), main (254) or local (255) table" }))
+    .superRefine(unique("ownership.announceTables")).default(() => [])
+    .describe("Kernel tables fibwarden owns its VIP announce routes in (BIRD learns them from there), managed even when no VIP uses them: list every announce table here so that removing the last VIP of a table still withdraws its route."),
   addressLabel: z.string().regex(/^[A-Za-z0-9_-]{1,12}$/, { error: "must be 1-12 characters of A-Z a-z 0-9 _ -" })
     .default("fw")
     .describe("IPv4 label suffix that marks fibwarden's addresses: a VIP on `lo` is labelled `lo:fw` (a label is at most 15 bytes)."),

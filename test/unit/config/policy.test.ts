@@ -75,3 +75,16 @@ describe("interface patterns", () => {
     expect(["", ".", "..", "cali1234567890ab", "eth0:1", "a/b", "a b"].some(isInterfaceName)).toBe(false);
   });
 });
+
+describe("ownership.announceTables", () => {
+  it("keeps an announce table managed after its last VIP is gone, so the stale route is withdrawn", async () => {
+    const { parseConfigText: parse } = await import("../../../src/config/parse.js");
+    const { configToPolicy: toPolicy } = await import("../../../src/config/policy.js");
+    const { classifyRoute } = await import("../../../src/core/ownership.js");
+    const withList = toPolicy(parse("ownership: {announceTables: [198]}"));
+    const without = toPolicy(parse("{}"));
+    expect(classifyRoute(withList, { protocol: 201, table: 198 })).toBe("ours");
+    expect(classifyRoute(without, { protocol: 201, table: 198 })).toBe("alien");
+    expect(() => parse("ownership: {announceTables: [254]}")).toThrow(/main \(254\)/);
+  });
+});

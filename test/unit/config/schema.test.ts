@@ -21,7 +21,7 @@ const DEFAULTS = {
   },
   ownership: {
     protocol: 201, tables: { from: 1000, to: 1999 }, rulePriorities: { from: 1000, to: 1999 },
-    addressLabel: "fw", addressDevices: ["lo"], vipRanges: [],
+    announceTables: [], addressLabel: "fw", addressDevices: ["lo"], vipRanges: [],
   },
   protect: { kernelProtocols: "all", repair: "report", metrics: {}, tables: {} },
   vips: [],
