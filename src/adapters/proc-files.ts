@@ -93,6 +93,7 @@ async function exchangeInNamespace(target: ProcTarget & { netns: string }, req: 
   const command = `${target.ipPath} netns exec ${target.netns} node -e <sysctl helper>`;
   const r = await execa(target.ipPath, argv, {
     reject: false,
+    cleanup: false, // see src/adapters/kernel/ip-command.ts
     input: JSON.stringify(req),
     timeout: target.timeoutMs,
     forceKillAfterDelay: 2_000,

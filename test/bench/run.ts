@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { checkLabSupport } from "../lab/index.js";
 import { benchBird } from "./bird-bench.js";
+import { benchKernel } from "./kernel-bench.js";
 import { benchPlan } from "./plan-bench.js";
 import { formatTable } from "./stats.js";
 
@@ -28,4 +29,10 @@ for (const n of sizes) {
     continue;
   }
   process.stdout.write(`\n## BIRD read+parse, ${n} routes (real BIRD in a lab namespace)\n${formatTable(await benchBird([n]))}`);
+}
+if (lab.ok) {
+  gc?.();
+  process.stdout.write(`\n## kernel read and apply (iproute2 in a lab namespace)\n${formatTable(await benchKernel(sizes))}`);
+} else {
+  process.stdout.write(`\n## kernel read and apply: skipped (${lab.reason})\n`);
 }

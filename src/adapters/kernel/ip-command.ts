@@ -85,8 +85,13 @@ export function toIpError(code: ErrorCode, command: string, r: {
 export async function runIp(ctx: IpContext, args: readonly string[], opts: RunIpOptions): Promise<IpRun> {
   const command = describeIp(ctx, args);
   const timeoutMs = opts.timeoutMs ?? ctx.timeoutMs;
+    // cleanup: false — execa's default registers signal-exit handlers per running child, and
+    // signal-exit re-raises SIGTERM when it counts as many of its registrations as there are
+    // listeners: with two children in flight, the daemon died on SIGTERM instead of stopping
+    // cleanly. fibwarden stops its own children (timeouts, watch.stop()).
   const r = await execa(ctx.ipPath, ipArgv(ctx, args), {
     reject: false,
+    cleanup: false,
     input: opts.input,
     stdin: opts.input === undefined ? "ignore" : "pipe",
     timeout: timeoutMs,

@@ -65,6 +65,7 @@ async function createSpool(dir: string, minFreeBytes: number): Promise<Spool | u
 function spawnIp(ctx: IpContext, args: readonly string[], stdoutFd: number | undefined, opts: StreamOptions) {
   return execa(ctx.ipPath, ipArgv(ctx, args), {
     reject: false,
+    cleanup: false, // see src/adapters/kernel/ip-command.ts
     stdin: "ignore",
     // A file descriptor of ours (the spool) or, when undefined, a pipe. execa documents "a file
     // descriptor integer" here; its types only list 1..9, hence the cast.

@@ -80,7 +80,8 @@ export function watchKernel(ctx: IpContext, opts: WatchOptions): KernelWatch {
     controller = new AbortController();
     const startedAt = Date.now();
     const sub = execa(ctx.ipPath, ipArgv(ctx, MONITOR_ARGS), {
-      reject: false, stdin: "ignore", buffer: { stdout: false, stderr: true }, maxBuffer: { stderr: 64 * 1024 },
+      reject: false,
+      cleanup: false, // see src/adapters/kernel/ip-command.ts stdin: "ignore", buffer: { stdout: false, stderr: true }, maxBuffer: { stderr: 64 * 1024 },
       cancelSignal: controller.signal, forceKillAfterDelay: 2_000, env: { LC_ALL: "C" },
     });
     let spawned = false;

@@ -90,7 +90,9 @@ export function validateRoute(r: Route): void {
   if (r.type === "unicast" && r.nexthops.length === 0) bad("unicast route without nexthop");
   for (const nh of r.nexthops) {
     if (nh.gateway === undefined && nh.dev === undefined) bad("nexthop without gateway or device");
-    if (nh.gateway !== undefined && nh.gateway.includes(":") !== (r.family === 6)) bad("gateway family");
+    // An IPv4 route may have an IPv6 gateway (RFC 5549: `via inet6 fe80::1`, FRR's unnumbered
+    // BGP); an IPv6 route never has an IPv4 one.
+    if (nh.gateway !== undefined && r.family === 6 && !nh.gateway.includes(":")) bad("gateway family");
   }
 }
 

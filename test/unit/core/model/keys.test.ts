@@ -32,7 +32,9 @@ describe("routeKey: the kernel's identity of a route", () => {
   });
   it("validates routes", () => {
     expect(() => makeRoute({ dst: "10.0.0.0/24" })).toThrow(/without nexthop/);
-    expect(() => makeRoute({ dst: "10.0.0.0/24", nexthops: [{ gateway: "fd00::1" }] })).toThrow(/gateway family/);
+    expect(() => makeRoute({ dst: "fd00::/64", nexthops: [{ gateway: "10.0.0.1" }] })).toThrow(/gateway family/);
+    // RFC 5549: an IPv4 route via an IPv6 gateway is valid (FRR unnumbered BGP installs them)
+    expect(makeRoute({ dst: "10.0.0.0/24", nexthops: [{ gateway: "fe80::1", dev: "eth0" }] }).nexthops[0]?.gateway).toBe("fe80::1");
     expect(() => makeRoute({ dst: "10.0.0.0/24", table: 0, nexthops: [{ dev: "x" }] })).toThrow(/table/);
     expect(makeRoute({ dst: "10.0.0.0/24", type: "blackhole", nexthops: [{ dev: "lo" }] }).nexthops).toEqual([]);
   });
