@@ -1,4 +1,5 @@
-// `fibwarden reconcile --plan|--apply [--config F] [--output text|json]`.
+// `fibwarden reconcile --plan|--apply [--purge] [--config F] [--output text|json]`.
+// --purge plans (or applies) the removal of everything fibwarden owns, and nothing else.
 // Exit codes (like terraform's plan -detailed-exitcode):
 //   --plan:  0 in sync, 2 changes/drift/conflicts pending, 1 error (incomplete observation too)
 //   --apply: 0 converged, 2 converged except for reported conflicts/drift, 1 error
@@ -25,6 +26,7 @@ export async function runReconcileCommand(argv: string[], io: CliIo): Promise<nu
       options: {
         plan: { type: "boolean", default: false },
         apply: { type: "boolean", default: false },
+        purge: { type: "boolean", default: false },
         config: { type: "string", short: "c" },
         output: { type: "string", short: "o", default: "text" },
       },
@@ -53,14 +55,15 @@ export async function runReconcileCommand(argv: string[], io: CliIo): Promise<nu
     return 1;
   }
   try {
-    const result = mode === "apply" ? await reconciler.apply() : await reconciler.plan();
+    const result = values.purge ? await reconciler.purge(mode === "apply")
+      : mode === "apply" ? await reconciler.apply() : await reconciler.plan();
     const report = buildPlanReport(result, mode);
     io.out(values.output === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderPlanText(report, io.color));
     if (!result.observationComplete || result.plan === undefined) return 1;
     if (mode === "plan") return report.inSync ? 0 : 2;
     if ((result.applied?.failed ?? 0) > 0) return 1;
     // Converged? Plan again: nothing left to do means converged; what remains is reported.
-    const after = await reconciler.plan();
+    const after = values.purge ? await reconciler.purge(false) : await reconciler.plan();
     if (!after.observationComplete || after.plan === undefined || after.plan.ops.length > 0) {
       io.err(`fibwarden reconcile: not converged after apply: ${after.plan?.ops.length ?? "?"} operations still pending\n`);
       return 1;

@@ -3,7 +3,7 @@
 // Alien and protected state is reported, never deleted or replaced.
 import { FibwardenError } from "./errors.js";
 import type { Prefix } from "./net/ip.js";
-import { prefixContains } from "./net/ip.js";
+import { canonicalPrefix, prefixContains } from "./net/ip.js";
 import type { InterfaceAddress } from "./model/address.js";
 import { PROTO, TABLE } from "./model/names.js";
 import type { Route } from "./model/route.js";
@@ -118,4 +118,21 @@ export function classifyAddress(policy: OwnershipPolicy, a: InterfaceAddress): O
   const hostLen = a.family === 4 ? 32 : 128;
   if (a.prefixlen === hostLen && policy.addressRanges.some((p) => prefixContains(p, a.address))) return "ours";
   return "alien";
+}
+
+/**
+ * True when the kernel created `route` for `address` (and removes it with the address): the
+ * `local` (and `broadcast`) routes in table local and the link-scope prefix route in main, all
+ * `proto kernel` with the address as preferred source. Such routes belong to the address: they
+ * do not keep it "in use", and they go when it goes.
+ */
+export function isDerivedFromAddress(route: Route, address: InterfaceAddress): boolean {
+  if (route.protocol !== PROTO.kernel || route.prefsrc !== address.address || route.family !== address.family) return false;
+  if (route.table === TABLE.local) {
+    return route.type === "broadcast" || (route.type === "local" && route.dst === `${address.address}/${address.family === 4 ? 32 : 128}`);
+  }
+  if (route.table === TABLE.main && route.type === "unicast" && route.scope === 253) {
+    return route.dst === canonicalPrefix(`${address.address}/${address.prefixlen}`, address.family, { strict: false });
+  }
+  return false;
 }

@@ -24,6 +24,11 @@ export interface PassOptions {
   apply: boolean;
   /** VIPs to use instead of the configuration's (library callers set them at run time). */
   vips?: readonly VipConfig[];
+  /**
+   * Uninstall: desire nothing, so that the plan deletes every route, rule and address fibwarden
+   * owns (and only those). BIRD is not consulted: nothing of BIRD's is desired or touched.
+   */
+  purge?: boolean;
   signal?: AbortSignal;
 }
 
@@ -70,7 +75,9 @@ export async function observeKernel(dataplane: Dataplane): Promise<KernelObserva
 export async function runPass(deps: PassDeps, options: PassOptions): Promise<PassResult> {
   const t0 = performance.now();
   const [bird, kernel] = await Promise.all([
-    observeBird(deps.birdClients, deps.config.protect, options.signal),
+    options.purge
+      ? Promise.resolve<BirdObservation>({ complete: true, problems: [], daemons: [], kernelProtocols: [] })
+      : observeBird(deps.birdClients, deps.config.protect, options.signal),
     observeKernel(deps.dataplane),
   ]);
   const observationComplete = bird.complete && kernel.complete;
@@ -80,7 +87,9 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     result.elapsedMs = performance.now() - t0;
     return result;
   }
-  const desired = composeDesired(deps.config, options.vips ?? deps.config.vips, bird, kernel.live, deps.policy, kernel.interfaces);
+  const desired = options.purge
+    ? { desired: { routes: [], rules: [], addresses: [], sysctls: [], protectedRoutes: [] }, vipProblems: [], sysctlProblems: [], tables: new Map<string, number>() }
+    : composeDesired(deps.config, options.vips ?? deps.config.vips, bird, kernel.live, deps.policy, kernel.interfaces);
   result.desired = desired;
   result.plan = plan(desired.desired, kernel.live, deps.policy, { observationComplete, repairProtected: deps.config.protect.repair });
   if (options.apply && result.plan.ops.length > 0) {

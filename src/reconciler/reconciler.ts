@@ -112,12 +112,21 @@ export class Reconciler {
     return this.enqueue(true, signal);
   }
 
-  private enqueue(apply: boolean, signal?: AbortSignal): Promise<PassResult> {
+  /**
+   * Uninstall: plans (and with `apply`, applies) the removal of every route, rule and address
+   * fibwarden owns, and nothing else. Sysctl values are left as they are (fibwarden keeps no
+   * record of earlier values; docs/operations.md says how to restore them).
+   */
+  purge(apply: boolean, signal?: AbortSignal): Promise<PassResult> {
+    return this.enqueue(apply, signal, true);
+  }
+
+  private enqueue(apply: boolean, signal?: AbortSignal, purge = false): Promise<PassResult> {
     if (this.stopped) return Promise.reject(new FibwardenError("FW_ABORTED", "the reconciler is stopped"));
     const run = this.queue.then(async () => {
       const result = await runPass(
         { config: this.config, policy: this.currentPolicy, dataplane: this.dataplane, birdClients: this.birdClients },
-        { apply, vips: this.vips, ...(signal ? { signal } : {}) },
+        { apply, vips: this.vips, purge, ...(signal ? { signal } : {}) },
       );
       this.emit("pass", result);
       if (!result.observationComplete) this.emit("incomplete", result);

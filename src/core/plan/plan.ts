@@ -7,7 +7,7 @@ import { protocolName, tableName } from "../model/names.js";
 import { nexthopsEqual, routesEqual, type Route } from "../model/route.js";
 import { rulesEqual, type Rule } from "../model/rule.js";
 import {
-  assertPolicy, classifyAddress, classifyRoute, classifyRule, type OwnershipPolicy,
+  assertPolicy, classifyAddress, classifyRoute, classifyRule, isDerivedFromAddress, type OwnershipPolicy,
 } from "../ownership.js";
 import { canonicalJson } from "./canonical-json.js";
 import type { Conflict, DesiredState, Drift, LiveState, Plan, PlanOp, PlanOptions } from "./types.js";
@@ -202,10 +202,15 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
     }
   }
 
+  // Routes the kernel made for an address go with it: they never keep an address "in use".
+  const addrsByIp = new Map<string, InterfaceAddress[]>();
+  for (const a of live.addresses) addrsByIp.set(a.address, [...(addrsByIp.get(a.address) ?? []), a]);
+  const usesPrefsrc = (r: Route): boolean =>
+    r.prefsrc !== undefined && !(addrsByIp.get(r.prefsrc) ?? []).some((a) => isDerivedFromAddress(r, a));
   for (const [k, list] of liveRoutes) {
     const ours = list.filter((r) => classifyRoute(policy, r) === "ours");
     if (ours.length === 0) {
-      for (const r of list) if (r.prefsrc) finalPrefsrc.push(r.prefsrc);
+      for (const r of list) if (usesPrefsrc(r)) finalPrefsrc.push(r.prefsrc!);
       continue;
     }
     if (list.length > 1) {
@@ -213,7 +218,7 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
         conflicts.push({ object: "route", key: k, reason: "ambiguous-key", holder: ours[0], holderOwnership: "ours",
           message: `${list.length} kernel routes share key ${k}, ${ours.length} of them ours; left alone` });
       }
-      for (const r of list) if (r.prefsrc) finalPrefsrc.push(r.prefsrc);
+      for (const r of list) if (usesPrefsrc(r)) finalPrefsrc.push(r.prefsrc!);
       continue;
     }
     if (keptRouteKeys.has(k)) continue;

@@ -38,6 +38,19 @@ describe("plan: a VIP with its source table", () => {
     const p = plan(empty(), sim.snapshot(), policy, complete);
     expect(p.ops.map((o) => o.kind)).toEqual(["rule.delete", "route.delete", "route.delete", "address.delete"]);
   });
+  it("the kernel's own local route for the VIP does not keep its address 'in use'", () => {
+    const sim = new KernelSim();
+    sim.execute(plan(vipDesired(), noLive(), policy, complete).ops);
+    // what the kernel adds with the address: `local 10.111.100.1 dev lo table local proto kernel src 10.111.100.1`
+    sim.loadRoute(makeRoute({ dst: "10.111.100.1/32", table: 255, type: "local", protocol: 2, scope: 254, prefsrc: "10.111.100.1", nexthops: [{ dev: "lo" }] }));
+    const p = plan(empty(), sim.snapshot(), policy, complete);
+    expect(p.conflicts).toEqual([]);
+    expect(p.ops.map((o) => o.kind)).toContain("address.delete");
+    // while a foreign route that really uses it as source does
+    sim.loadRoute(makeRoute({ dst: "10.50.0.0/16", protocol: 4, prefsrc: "10.111.100.1", nexthops: [{ gateway: "10.111.2.1", dev: "nb0" }] }));
+    const q = plan(empty(), sim.snapshot(), policy, complete);
+    expect(q.conflicts.map((c) => c.reason)).toEqual(["address-in-use"]);
+  });
   it("with an incomplete observation, the same removal is withheld entirely", () => {
     const sim = new KernelSim();
     sim.execute(plan(vipDesired(), noLive(), policy, complete).ops);
