@@ -151,7 +151,9 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
   const liveRoutes = groupByKey(live.routes, routeKey);
   const protectedByKey = dedupeDesired(desired.protectedRoutes, routeKey, "route", []);
   const desiredRoutes = dedupeDesired(desired.routes, routeKey, "route", conflicts);
-  const keptRouteKeys = new Set<string>();
+  // Desired keys that will not be written (conflicts): small, unlike the set of kept keys.
+  const rejectedRouteKeys = new Set<string>();
+  const isKeptRoute = (k: string): boolean => desiredRoutes.has(k) && !rejectedRouteKeys.has(k);
   const tableDelta = new Map<number, number>();
   const bump = (t: number, d: number): void => { tableDelta.set(t, (tableDelta.get(t) ?? 0) + d); };
   const finalPrefsrc: string[] = [];
@@ -160,28 +162,31 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
     if (classifyRoute(policy, d) !== "ours") {
       conflicts.push({ object: "route", key: k, reason: "not-ownable", desired: d,
         message: `desired route ${describeRoute(d)} would not carry fibwarden's protocol ${policy.protocol} in a managed table` });
+      rejectedRouteKeys.add(k);
       continue;
     }
     if (protectedByKey.has(k)) {
       conflicts.push({ object: "route", key: k, reason: "collides-with-protected", desired: d,
         holder: protectedByKey.get(k), holderOwnership: "protected",
         message: `desired route ${describeRoute(d)} has the kernel key of a route BIRD exports` });
+      rejectedRouteKeys.add(k);
       continue;
     }
     if (!prefsrcOk(d)) {
       conflicts.push({ object: "route", key: k, reason: "prefsrc-not-local", desired: d,
         message: `desired route ${describeRoute(d)} uses ${d.prefsrc} as source, which is not a local address` });
+      rejectedRouteKeys.add(k);
       continue;
     }
     const list = liveRoutes.get(k) ?? [];
     if (list.length > 1) {
       conflicts.push({ object: "route", key: k, reason: "ambiguous-key", desired: d,
         message: `${list.length} kernel routes share the key of ${describeRoute(d)}; left alone` });
+      rejectedRouteKeys.add(k);
       continue;
     }
     const holder = list[0];
     if (holder === undefined) {
-      keptRouteKeys.add(k);
       bump(d.table, +1);
       if (d.prefsrc) finalPrefsrc.push(d.prefsrc);
       stage(PHASE["route.add"], k, { kind: "route.add", route: d, reason: `missing: ${describeRoute(d)}` });
@@ -192,9 +197,9 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
       conflicts.push({ object: "route", key: k, reason: owner === "protected" ? "held-by-protected" : "held-by-alien",
         desired: d, holder, holderOwnership: owner,
         message: `kernel key of ${describeRoute(d)} is held by ${owner} route ${describeRoute(holder)}; not replaced` });
+      rejectedRouteKeys.add(k);
       continue;
     }
-    keptRouteKeys.add(k);
     if (d.prefsrc) finalPrefsrc.push(d.prefsrc);
     if (!routesEqual(holder, d)) {
       stage(PHASE["route.replace"], k, { kind: "route.replace", route: d, previous: holder,
@@ -208,6 +213,11 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
   const usesPrefsrc = (r: Route): boolean =>
     r.prefsrc !== undefined && !(addrsByIp.get(r.prefsrc) ?? []).some((a) => isDerivedFromAddress(r, a));
   for (const [k, list] of liveRoutes) {
+    if (list.length === 1 && classifyRoute(policy, list[0]!) !== "ours") {
+      // the common case, without allocating: a single foreign or protected route at the key
+      if (usesPrefsrc(list[0]!)) finalPrefsrc.push(list[0]!.prefsrc!);
+      continue;
+    }
     const ours = list.filter((r) => classifyRoute(policy, r) === "ours");
     if (ours.length === 0) {
       for (const r of list) if (usesPrefsrc(r)) finalPrefsrc.push(r.prefsrc!);
@@ -221,7 +231,7 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
       for (const r of list) if (usesPrefsrc(r)) finalPrefsrc.push(r.prefsrc!);
       continue;
     }
-    if (keptRouteKeys.has(k)) continue;
+    if (isKeptRoute(k)) continue;
     const r = list[0]!;
     stage(PHASE["route.delete"], k, { kind: "route.delete", route: r, reason: `not desired: ${describeRoute(r)}` }, true);
     if (options.observationComplete) {
