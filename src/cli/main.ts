@@ -39,7 +39,11 @@ export async function runCli(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
     case "reconcile":
-      return runReconcileCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
+      return runReconcileCommand(argv.slice(1), {
+        out: write, err: writeErr,
+        color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+        progress: Boolean(process.stderr.isTTY),
+      });
     case "run":
       return runDaemonCommand(argv.slice(1), { out: write, err: writeErr, color: false });
     case "doctor":

@@ -9,12 +9,15 @@ import { FibwardenError } from "../core/errors.js";
 import { createReconciler } from "../reconciler/reconciler.js";
 import { buildPlanReport } from "../report/plan-json.js";
 import { renderPlanText } from "../report/plan-text.js";
+import { startProgress } from "./progress.js";
 
 /** Where the CLI writes. */
 export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
   color: boolean;
+  /** Show a progress line (stderr is a terminal). */
+  progress?: boolean;
 }
 
 /** Runs `fibwarden reconcile ...`; returns the exit code. */
@@ -55,8 +58,9 @@ export async function runReconcileCommand(argv: string[], io: CliIo): Promise<nu
     return 1;
   }
   try {
-    const result = values.purge ? await reconciler.purge(mode === "apply")
-      : mode === "apply" ? await reconciler.apply() : await reconciler.plan();
+    const progress = startProgress(mode === "apply" ? "observing, planning and applying..." : "observing and planning...", io.progress === true);
+    const result = await (values.purge ? reconciler.purge(mode === "apply")
+      : mode === "apply" ? reconciler.apply() : reconciler.plan()).finally(() => progress.stop());
     const report = buildPlanReport(result, mode);
     io.out(values.output === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderPlanText(report, io.color));
     if (!result.observationComplete || result.plan === undefined) return 1;
