@@ -5,6 +5,7 @@ import { cpus, totalmem } from "node:os";
 import { checkLabSupport } from "../lab/index.js";
 import { benchBird } from "./bird-bench.js";
 import { benchKernel } from "./kernel-bench.js";
+import { benchLatency } from "./latency-bench.js";
 import { benchPlan } from "./plan-bench.js";
 import { formatTable } from "./stats.js";
 
@@ -35,4 +36,10 @@ if (lab.ok) {
   process.stdout.write(`\n## kernel read and apply (iproute2 in a lab namespace)\n${formatTable(await benchKernel(sizes))}`);
 } else {
   process.stdout.write(`\n## kernel read and apply: skipped (${lab.reason})\n`);
+}
+if (lab.ok) {
+  gc?.();
+  process.stdout.write(`\n## latency: VIP add, protected-route repair, daemon idle cost (real BIRD in a lab)\n${formatTable(await benchLatency())}`);
+} else {
+  process.stdout.write(`\n## latency: VIP add, protected-route repair, daemon idle cost: skipped (${lab.reason})\n`);
 }

@@ -1,0 +1,391 @@
+// Latency and idle-cost benchmark against real BIRD 2 in lab namespaces (two-uplink topology):
+// (a) a VIP added through the library: `setVips([...existing, vip])` + `apply()` with N VIPs
+//     already installed, until the kernel holds the VIP's rule, source route, address and
+//     announce route (per-op statuses of the apply result; the kernel is checked once per batch);
+// (b) a foreign deletion of a protected BIRD route to the daemon (`fibwarden run`, repair:
+//     reinstall) logging the drift, and to the route being back in the kernel;
+// (c) the daemon's idle CPU and RSS with many protected routes (a static protocol in the node
+//     BIRD, exported to the kernel by kernel1).
+// Not a test: it prints a table and never asserts on time.
+// Run alone (as root): node --expose-gc --import tsx test/bench/latency-bench.ts
+// Env: BENCH_LAT_VIPS (default 1000,10000), BENCH_LAT_EVENTS (200), BENCH_LAT_BUDGET_S (per batch,
+// 90), BENCH_LAT_PROTECTED (100000), BENCH_LAT_IDLE_S (60).
+import { readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type ResultPromise } from "execa";
+import { parseConfigText } from "../../src/config/parse.js";
+import { createReconciler } from "../../src/reconciler/reconciler.js";
+import { buildTwoUplinkTopology, checkLabSupport, createLab, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { renderNodeBirdConfig } from "../lab/two-uplink-bird.js";
+import { CLI_PATH, ensureBuilt } from "../support/cli.js";
+import { formatTable, type BenchRow } from "./stats.js";
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const VIP_SIZES = (process.env.BENCH_LAT_VIPS ?? "1000,10000").split(",").map(Number);
+const EVENTS = Number(process.env.BENCH_LAT_EVENTS ?? 200);
+const BATCH_BUDGET_MS = Number(process.env.BENCH_LAT_BUDGET_S ?? 90) * 1000;
+const PROTECTED = Number(process.env.BENCH_LAT_PROTECTED ?? 100_000);
+const IDLE_MS = Number(process.env.BENCH_LAT_IDLE_S ?? 60) * 1000;
+const CLK_TCK = 100;
+
+function warn(message: string): void {
+  process.stderr.write(`\n!!!!!!!! latency-bench: ${message} !!!!!!!!\n\n`);
+}
+
+function load(): string {
+  return loadavg().map((x) => x.toFixed(2)).join(" ");
+}
+
+function log(message: string): void {
+  process.stderr.write(`[latency-bench ${new Date().toISOString().slice(11, 19)} load ${load()}] ${message}\n`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** p-th percentile (nearest rank) of a non-empty list. */
+function pct(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** p50 / p99 / max rows for one series. */
+function latencyRows(name: string, xs: readonly number[], goal?: string): BenchRow[] {
+  if (xs.length === 0) return [{ name: `${name}: no events`, value: 0 }];
+  const p99 = pct(xs, 99);
+  const missed = goal !== undefined && p99 > Number(/\d+/.exec(goal)?.[0] ?? Infinity);
+  return [
+    { name: `${name} (ms, ${xs.length} events)`, ms: [...xs], ...(goal ? { goal: `p99 ${goal}${missed ? " MISSED" : ""}` } : {}) },
+    { name: `    p50 (ms)`, value: pct(xs, 50) },
+    { name: `    p99 (ms)`, value: p99 },
+    { name: `    max (ms)`, value: Math.max(...xs) },
+  ];
+}
+
+/** The i-th benchmark VIP: 10.112.0.0 upwards. */
+function vipAddress(i: number): string {
+  return `10.${112 + (i >>> 16)}.${(i >>> 8) & 255}.${(i & 255)}`;
+}
+
+function reconcilerConfig(t: TwoUplinkTopology, tables: number): string {
+  return JSON.stringify({
+    bird: { sockets: [t.birds.node.socketPath] },
+    kernel: { netns: t.ns.node.name },
+    protect: { kernelProtocols: [t.plan.kernelProtocols.v4, t.plan.kernelProtocols.v6], repair: "reinstall" },
+    ownership: { tables: { from: 10_000, to: 10_000 + tables } },
+  });
+}
+
+function vip(t: TwoUplinkTopology, i: number) {
+  return {
+    address: vipAddress(i),
+    announce: { table: t.plan.vip.table },
+    return: { gateway: t.plan.uplinks.a.router.ipv4, device: t.plan.uplinks.a.node.ifname },
+  };
+}
+
+/** Number of output lines of `ip -n ns args`, optionally filtered by `grep -E pattern`. */
+async function countLines(ns: string, args: string[], pattern?: string): Promise<number> {
+  const r = await execa("ip", ["-n", ns, ...args], { timeout: 120_000, maxBuffer: 1e9 });
+  const lines = r.stdout.split("\n").filter((l) => l !== "");
+  if (pattern === undefined) return lines.length;
+  const re = new RegExp(pattern);
+  return lines.filter((l) => re.test(l)).length;
+}
+
+/** (a) VIP add latency through the library with n VIPs installed. */
+async function benchVipAdd(t: TwoUplinkTopology, n: number, events: number): Promise<BenchRow[]> {
+  const ns = t.ns.node.name;
+  const rec = createReconciler({ config: parseConfigText(reconcilerConfig(t, n + events + 10), { source: "latency-bench" }) });
+  const rows: BenchRow[] = [];
+  try {
+    const vips = Array.from({ length: n }, (_, i) => vip(t, i));
+    rec.setVips(vips);
+    const l0 = load();
+    const t0 = performance.now();
+    const first = await rec.apply();
+    const loadMs = performance.now() - t0;
+    log(`installed ${n} VIPs in ${loadMs.toFixed(0)} ms: ${first.applied?.applied ?? 0} applied, ${first.applied?.failed ?? 0} failed`);
+    rows.push({ name: `## ${n} VIPs, load ${l0}: install by one apply() (ms)`, value: loadMs });
+    // Warm-up: an empty pass, then time one.
+    await rec.apply();
+    const e0 = performance.now();
+    await rec.apply();
+    rows.push({ name: `    steady pass with nothing to do, apply() (ms)`, value: performance.now() - e0 });
+    const lat: number[] = [];
+    let badOps = 0;
+    const start = performance.now();
+    const lStart = load();
+    for (let e = 0; e < events; e++) {
+      if (performance.now() - start > BATCH_BUDGET_MS) {
+        warn(`${n} VIPs: time budget spent after ${e} of ${events} events`);
+        break;
+      }
+      vips.push(vip(t, n + e));
+      rec.setVips(vips);
+      const s = performance.now();
+      const res = await rec.apply();
+      const ms = performance.now() - s;
+      // Expected: exactly the new VIP's rule, address, source-table route and announce route, applied.
+      const ops = res.applied?.results ?? [];
+      const kinds = ops.map((r) => r.op.kind).sort().join(",");
+      if (kinds !== "address.add,route.add,route.add,rule.add" || ops.some((r) => r.status !== "applied")) badOps++;
+      lat.push(ms);
+    }
+    const lEnd = load();
+    // One kernel check per batch: every VIP has its rule, address, source route and announce route.
+    const total = vips.length;
+    const rules = await countLines(ns, ["-4", "rule", "show"], "from 10\\.11[2-9]\\.");
+    const announce = await countLines(ns, ["-4", "route", "show", "table", String(t.plan.vip.table)]);
+    const addrs = await countLines(ns, ["-4", "addr", "show", "dev", "lo"], "inet 10\\.11[2-9]\\.");
+    const check = `kernel after the batch: ${rules} rules, ${announce} announce routes, ${addrs} addresses for ${total} VIPs`;
+    log(check);
+    if (rules !== total || announce !== total || addrs !== total || badOps > 0) warn(`${n} VIPs: ${check}; ${badOps} events with an op not applied`);
+    rows.push(...latencyRows(`(a) ${n}+1 VIPs: setVips+apply()`, lat, n >= 10_000 ? "<= 50" : undefined));
+    rows.push({ name: `    load average during the events: ${lStart} -> ${lEnd}`, value: lat.length });
+    rows.push({ name: `    kernel rules/announce/addrs: ${rules}/${announce}/${addrs}, VIPs`, value: total });
+  } finally {
+    await rec.stop();
+  }
+  return rows;
+}
+
+/** The "pass done" log lines (ms, reasons) of the daemon's logs after `from`. */
+function passesIn(logs: string, from: number): { ms: number; reasons: string }[] {
+  const out: { ms: number; reasons: string }[] = [];
+  for (const line of logs.slice(from).split("\n")) {
+    if (!line.includes('"pass done"')) continue;
+    try {
+      const j = JSON.parse(line) as { ms?: number; reasons?: unknown };
+      out.push({ ms: j.ms ?? 0, reasons: JSON.stringify(j.reasons ?? "") });
+    } catch { /* a partial line */ }
+  }
+  return out;
+}
+
+interface Daemon {
+  proc: ResultPromise;
+  logs: () => string;
+  /** performance.now() of the first log chunk containing `text` after offset, or undefined. */
+  onText: (text: string, fromOffset: number) => Promise<number>;
+}
+
+function daemonConfig(t: TwoUplinkTopology, daemon: string): string {
+  return `
+bird: {sockets: [${t.birds.node.socketPath}]}
+kernel: {netns: ${t.ns.node.name}}
+protect: {kernelProtocols: [${t.plan.kernelProtocols.v4}, ${t.plan.kernelProtocols.v6}], repair: reinstall}
+daemon: {listen: "127.0.0.1:0", ${daemon}}
+vips:
+  - {address: 10.111.100.1, announce: {table: ${t.plan.vip.table}}, return: {gateway: ${t.plan.uplinks.a.router.ipv4}, device: ${t.plan.uplinks.a.node.ifname}}}
+`;
+}
+
+async function startDaemon(t: TwoUplinkTopology, name: string, daemon: string): Promise<Daemon> {
+  await ensureBuilt();
+  const cfg = join(t.lab.dir, `${name}.yaml`);
+  writeFileSync(cfg, daemonConfig(t, daemon));
+  const proc = execa(process.execPath, [CLI_PATH, "run", "--config", cfg], { reject: false, all: true });
+  let logs = "";
+  const waiters: { text: string; from: number; resolve: (t: number) => void }[] = [];
+  proc.all?.on("data", (d: Buffer) => {
+    const now = performance.now();
+    logs += d.toString();
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i]!;
+      if (logs.indexOf(w.text, w.from) >= 0) {
+        waiters.splice(i, 1);
+        w.resolve(now);
+      }
+    }
+  });
+  const onText = (text: string, from: number) => new Promise<number>((res) => {
+    if (logs.indexOf(text, from) >= 0) res(performance.now());
+    else waiters.push({ text, from, resolve: res });
+  });
+  let url = "";
+  await pollUntil(async () => {
+    const m = /"url":"(http:\/\/[^"]+)"/.exec(logs);
+    if (m) url = m[1]!;
+    return { done: url !== "" };
+  }, { timeoutMs: 30_000, intervalMs: 100, what: `daemon ${name} url` });
+  await pollUntil(async () => ({ done: (await fetch(`${url}/readyz`)).status === 200 }), { timeoutMs: 300_000, intervalMs: 200, what: `daemon ${name} ready` });
+  return { proc, logs: () => logs, onText };
+}
+
+async function stopDaemon(d: Daemon | undefined): Promise<void> {
+  if (!d) return;
+  d.proc.kill("SIGKILL");
+  await d.proc.catch(() => undefined);
+}
+
+/** (b) foreign delete of a protected route -> drift logged, and route back in the kernel. */
+async function benchRepair(t: TwoUplinkTopology, events: number): Promise<BenchRow[]> {
+  const ns = t.ns.node.name;
+  const victims = t.plan.prefixes.routed4;
+  let d: Daemon | undefined;
+  const logMs: number[] = [];
+  const backMs: number[] = [];
+  const probeMs: number[] = [];
+  let lost = 0;
+  try {
+    d = await startDaemon(t, "repair", "debounceMs: 5, birdPollIntervalMs: 1000, resyncIntervalSeconds: 30");
+    await sleep(2000);
+    const lStart = load();
+    const logFrom = d.logs().length;
+    const start = performance.now();
+    for (let e = 0; e < events; e++) {
+      if (performance.now() - start > BATCH_BUDGET_MS) {
+        warn(`repair: time budget spent after ${e} of ${events} events`);
+        break;
+      }
+      const victim = victims[e % victims.length]!;
+      const from = d.logs().length;
+      const logged = d.onText(`"drift":"missing","route":"${victim}"`, from);
+      const s = performance.now();
+      await execa("ip", ["-n", ns, "route", "del", victim, "proto", "bird", "metric", "32"]);
+      let back = -1;
+      while (performance.now() - s < 5_000) {
+        const p0 = performance.now();
+        const out = (await execa("ip", ["-n", ns, "-4", "route", "show", victim, "proto", "bird"])).stdout;
+        probeMs.push(performance.now() - p0);
+        if (out.includes(victim.split("/")[0]!)) { back = performance.now() - s; break; }
+        await sleep(5);
+      }
+      const l = await Promise.race([logged, sleep(5_000).then(() => -1)]);
+      if (back < 0 || l < 0) lost++;
+      if (back >= 0) backMs.push(back);
+      if (l >= 0) logMs.push(l - s);
+      await sleep(150);
+    }
+    const lEnd = load();
+    if (lost > 0) warn(`repair: ${lost} events without a log line or a reinstall within 5 s`);
+    return [
+      { name: `## (b) debounceMs 5, load ${lStart} -> ${lEnd}; lost`, value: lost },
+      ...latencyRows(`(b) route del -> drift logged`, logMs),
+      ...latencyRows(`(b) route del -> route back (poll ~5 ms)`, backMs, "<= 100"),
+      { name: `    one poll (ip route show), median (ms)`, value: pct(probeMs, 50) },
+      ...latencyRows(`(b) the daemon's passes meanwhile ("pass done" ms)`, passesIn(d.logs(), logFrom).map((p) => p.ms)).slice(0, 2),
+    ];
+  } finally {
+    await stopDaemon(d);
+  }
+}
+
+/** The node BIRD config with a static protocol of n blackhole routes that kernel1 exports. */
+function bulkNodeConfig(t: TwoUplinkTopology, n: number): string {
+  const base = renderNodeBirdConfig(t.plan).replace(
+    /(protocol kernel kernel1 \{\n {2}ipv4 \{ import none; export where source = RTS_BGP)/,
+    "$1 || proto = \"bulk4\"",
+  );
+  if (!base.includes('proto = "bulk4"')) throw new Error("latency-bench: could not patch kernel1's export filter");
+  const lines = ["protocol static bulk4 {", "  ipv4;"];
+  for (let i = 0; i < n; i++) lines.push(`  route 10.${64 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}/32 blackhole;`);
+  lines.push("}");
+  return `${base}\n${lines.join("\n")}\n`;
+}
+
+function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const cpuTicks = Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return { cpuTicks, rssKiB: Number(rss?.[1] ?? 0) };
+}
+
+/** (c) idle CPU and RSS of the daemon (default timers) with n protected routes. */
+async function benchIdle(t: TwoUplinkTopology, n: number): Promise<BenchRow[]> {
+  const ns = t.ns.node.name;
+  const rows: BenchRow[] = [];
+  if (n > 0) {
+    const s = performance.now();
+    await t.birds.node.configure(bulkNodeConfig(t, n));
+    await pollUntil(async () => {
+      const c = await countLines(ns, ["-4", "route", "show", "proto", "bird"]);
+      return { done: c >= n, detail: String(c) };
+    }, { timeoutMs: 300_000, intervalMs: 2000, what: `${n} bird routes in the kernel` });
+    rows.push({ name: `## (c) ${n} static routes exported to the kernel in (ms)`, value: performance.now() - s });
+  }
+  const total = await countLines(ns, ["-4", "route", "show", "proto", "bird"]);
+  let d: Daemon | undefined;
+  try {
+    const s = performance.now();
+    d = await startDaemon(t, "idle", "debounceMs: 100, birdPollIntervalMs: 1000, resyncIntervalSeconds: 30");
+    rows.push({ name: `    daemon start to ready, ${total} protected (ms)`, value: performance.now() - s });
+    await sleep(5000);
+    const pid = d.proc.pid!;
+    const a = procStat(pid);
+    const logFrom = d.logs().length;
+    const lStart = load();
+    const t0 = performance.now();
+    let peak = a.rssKiB;
+    while (performance.now() - t0 < IDLE_MS) {
+      await sleep(1000);
+      peak = Math.max(peak, procStat(pid).rssKiB);
+    }
+    const b = procStat(pid);
+    const wall = (performance.now() - t0) / 1000;
+    const cpuPct = ((b.cpuTicks - a.cpuTicks) / CLK_TCK / wall) * 100;
+    const passes = passesIn(d.logs(), logFrom);
+    const reasons = [...new Set(passes.map((p) => p.reasons))].join(" ");
+    log(`idle ${total} routes: cpu ${cpuPct.toFixed(2)}% over ${wall.toFixed(0)} s, rss ${(b.rssKiB / 1024).toFixed(0)} MiB`);
+    if (cpuPct >= 1) warn(`idle CPU ${cpuPct.toFixed(2)}% >= 1% with ${total} protected routes`);
+    rows.push(
+      { name: `(c) idle CPU % over ${wall.toFixed(0)} s, ${total} protected${cpuPct >= 1 ? " (goal <1 MISSED)" : ""}`, value: cpuPct },
+      { name: `    load average: ${lStart} -> ${load()}`, value: wall },
+      { name: `    RSS at the end (MB)`, value: (b.rssKiB * 1024) / 1e6 },
+      { name: `    peak RSS while idle (MB)`, value: (peak * 1024) / 1e6 },
+      { name: `    passes while idle (reasons ${reasons.slice(0, 30)})`, value: passes.length },
+      ...(passes.length > 0 ? [{ name: `    their median duration (ms)`, value: pct(passes.map((p) => p.ms), 50) }] : []),
+    );
+  } finally {
+    await stopDaemon(d);
+  }
+  return rows;
+}
+
+async function withTopology<T>(name: string, fn: (t: TwoUplinkTopology) => Promise<T>): Promise<T> {
+  const lab = await createLab({ name });
+  try {
+    const t = await buildTwoUplinkTopology(lab, { scanTimeS: 60 });
+    return await fn(t);
+  } finally {
+    await lab.destroy();
+  }
+}
+
+/** Runs (a), (b) and (c); returns the table rows (empty, with a warning, without lab support). */
+export async function benchLatency(): Promise<BenchRow[]> {
+  const support = checkLabSupport();
+  if (!support.ok) {
+    warn(`skipped: ${support.reason}`);
+    return [];
+  }
+  const rows: BenchRow[] = [];
+  const parts = (process.env.BENCH_LAT_PARTS ?? "a,b,c").split(",");
+  if (parts.includes("a")) {
+    for (const n of VIP_SIZES) {
+      log(`(a) ${n} VIPs`);
+      rows.push(...await withTopology(`latency-a-${n}`, (t) => benchVipAdd(t, n, EVENTS)));
+    }
+  }
+  if (parts.includes("b") || parts.includes("c")) {
+    await withTopology("latency-bc", async (t) => {
+      if (parts.includes("b")) {
+        log("(b) repair latency");
+        rows.push(...await benchRepair(t, EVENTS));
+      }
+      if (parts.includes("c")) {
+        log(`(c) idle with ${PROTECTED} protected routes`);
+        rows.push(...await benchIdle(t, PROTECTED));
+      }
+    });
+  }
+  return rows;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === THIS_FILE) {
+  process.stdout.write(`latency bench  ${new Date().toISOString()}  node ${process.version}  load ${load()}\n`);
+  process.stdout.write(formatTable(await benchLatency()));
+}
