@@ -4,7 +4,7 @@ import { execa, type ResultPromise } from "execa";
 import { pollUntil } from "../lab/index.js";
 
 /** One pino log line, tagged with the index of the process run that printed it. */
-export type SoakLog = Record<string, unknown> & { msg?: string; time?: number; pass?: number; run: number };
+export type SoakLog = Record<string, unknown> & { msg?: string; time?: number | string; pass?: number; run: number };
 
 /** The daemon under soak: one process at a time; logs of every run are kept (bounded). */
 export class FibwardenProc {

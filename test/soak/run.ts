@@ -30,7 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
     rounds, seed, cliPath,
     ...(maxMinutes ? { maxDurationMs: Number(maxMinutes) * 60_000 } : {}),
     ...(settleMs ? { settleMs: Number(settleMs) } : {}),
-    strictVipRemoval: argv.includes("--strict-vip-removal"),
+    lenientVipRemoval: argv.includes("--lenient-vip-removal"),
     dumpLogsPath: arg(argv, "--dump-logs") ?? `/tmp/fibwarden-soak-${seed}.jsonl`,
   });
   process.stdout.write(`${JSON.stringify({ ...r, durationS: Math.round(r.durationMs / 1000) }, null, 1)}\n`);

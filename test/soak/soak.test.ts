@@ -1,0 +1,27 @@
+// CI-length soak: 50 rounds of the seeded foreign agent beside `fibwarden run` in a lab, with a
+// fixed seed so that a failure reproduces with `npm run soak -- --rounds 50 --seed 20261122`.
+import { describe, expect, it } from "vitest";
+import { checkLabSupport } from "../lab/index.js";
+import { CLI_PATH, ensureBuilt } from "../support/cli.js";
+import { runSoak } from "./soak.js";
+
+const SEED = 20261122;
+const ROUNDS = 50;
+const support = checkLabSupport();
+if (!support.ok) console.warn(`\n[soak.test] SKIPPING the soak: ${support.reason}\n`);
+
+describe.skipIf(!support.ok)("soak (CI length)", () => {
+  it(`survives ${ROUNDS} rounds of seed ${SEED} with every invariant holding`, async () => {
+    await ensureBuilt();
+    const lines: string[] = [];
+    const r = await runSoak({
+      rounds: ROUNDS, seed: SEED, cliPath: CLI_PATH, settleMs: 6_000,
+      maxDurationMs: 130_000, // bounded: stop early rather than run past the CI budget
+      dumpLogsPath: `/tmp/fibwarden-soak-${SEED}.jsonl`,
+      log: (line) => { lines.push(line); },
+    });
+    console.log(`[soak.test] seed=${r.seed} rounds=${r.rounds} ${Math.round(r.durationMs / 1000)} s actions=${JSON.stringify(r.actions)} maxRss=${Math.round(r.maxRssBytes / 1048576)} MB`);
+    expect(r.violations, lines.join("\n")).toEqual([]);
+    expect(r.rounds, "the time budget ended the run early").toBeGreaterThanOrEqual(ROUNDS);
+  }, 170_000);
+});
