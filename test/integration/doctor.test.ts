@@ -8,11 +8,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BirdClient } from "../../src/adapters/bird/client.js";
-import { streamRoutes } from "../../src/adapters/bird/queries.js";
 import { DoctorReportSchema, type DoctorReport } from "../../src/report/doctor-json.js";
-import { buildTwoUplinkTopology, checkLabSupport, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { buildTwoUplinkTopology, checkLabSupport, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
+import { pinVipsToUplinks } from "../support/two-uplink-vips.js";
 import { ensureBuilt, runFibwarden } from "../support/cli.js";
 import { startServer, tryConnect, type TestServer } from "../support/tcp.js";
 
@@ -70,18 +69,7 @@ describe.skipIf(!support.ok)("fibwarden doctor in the two-uplink lab", () => {
     const { plan: p, ns } = topo();
     const applied = await runFibwarden(["reconcile", "--apply", "--config", cfgNoReturn]);
     expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
-    const routerBird = new BirdClient({ socketPath: topo().birds.router.socketPath });
-    try {
-      for (const vip of [VIP1, VIP2]) {
-        await pollUntil(async () => {
-          const protos: string[] = [];
-          await streamRoutes(routerBird, `show route for ${vip}`, (r) => protos.push(r.protocol));
-          return { done: protos.length >= 2, detail: protos.join(",") };
-        }, { timeoutMs: 20_000, what: `router learns ${vip} over both sessions` });
-      }
-    } finally { routerBird.close(); }
-    await ns.router.ip(["route", "replace", `${VIP1}/32`, "via", p.uplinks.a.node.ipv4, "dev", p.uplinks.a.router.ifname, "proto", "static", "metric", "1"]);
-    await ns.router.ip(["route", "replace", `${VIP2}/32`, "via", p.uplinks.b.node.ipv4, "dev", p.uplinks.b.router.ifname, "proto", "static", "metric", "1"]);
+    await pinVipsToUplinks(topo(), VIP1, VIP2);
     servers.push(await startServer(ns.node.name, VIP1, PORT), await startServer(ns.node.name, VIP2, PORT));
     expect(await tryConnect(ns.client.name, VIP1, PORT)).toBe("timeout");
 

@@ -7,11 +7,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BirdClient } from "../../src/adapters/bird/client.js";
-import { streamRoutes } from "../../src/adapters/bird/queries.js";
 import { PlanReportSchema, type PlanReport } from "../../src/report/plan-json.js";
-import { buildTwoUplinkTopology, checkLabSupport, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { buildTwoUplinkTopology, checkLabSupport, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
+import { pinVipsToUplinks } from "../support/two-uplink-vips.js";
 import { ensureBuilt, runFibwarden } from "../support/cli.js";
 import { startServer, tryConnect, type TestServer } from "../support/tcp.js";
 
@@ -74,20 +73,7 @@ describe.skipIf(!support.ok)("F3: per-VIP source tables over two uplinks", () =>
     expect(first.report.operations.map((o) => o.kind)).toEqual(["address.add", "address.add", "route.add", "route.add"]);
     const applied = await runFibwarden(["reconcile", "--apply", "--config", cfgNoReturn]);
     expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
-    // the router learns both VIPs over BGP; pin VIP1 to link A and VIP2 to link B on the router
-    // (its BGP best path is ECMP over both links) so that "the link the request came in on" is known
-    const routerBird = new BirdClient({ socketPath: topo().birds.router.socketPath });
-    try {
-      for (const vip of [VIP1, VIP2]) {
-        await pollUntil(async () => {
-          const protos: string[] = [];
-          await streamRoutes(routerBird, `show route for ${vip}`, (r) => protos.push(r.protocol));
-          return { done: protos.length >= 2, detail: protos.join(",") };
-        }, { timeoutMs: 20_000, what: `router learns ${vip} over both sessions` });
-      }
-    } finally { routerBird.close(); }
-    await ns.router.ip(["route", "replace", `${VIP1}/32`, "via", p.uplinks.a.node.ipv4, "dev", p.uplinks.a.router.ifname, "proto", "static", "metric", "1"]);
-    await ns.router.ip(["route", "replace", `${VIP2}/32`, "via", p.uplinks.b.node.ipv4, "dev", p.uplinks.b.router.ifname, "proto", "static", "metric", "1"]);
+    await pinVipsToUplinks(topo(), VIP1, VIP2);
     servers.push(await startServer(ns.node.name, VIP1, PORT), await startServer(ns.node.name, VIP2, PORT));
     expect(await routeGet(VIP1)).toContain(`dev ${p.gw.node.ifname}`);
     expect(await tryConnect(ns.client.name, VIP1, PORT)).toBe("timeout");

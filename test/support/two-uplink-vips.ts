@@ -1,0 +1,26 @@
+// Shared step of the two-uplink VIP scenarios (F3, doctor): wait until the router has learned
+// both VIPs over both BGP sessions, then pin VIP1 to link A and VIP2 to link B on the router.
+// The router's BGP best path is ECMP over both links; pinning makes "the link the request came
+// in on" known, so a test can check that replies leave by it.
+import { BirdClient } from "../../src/adapters/bird/client.js";
+import { streamRoutes } from "../../src/adapters/bird/queries.js";
+import { pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+
+/** Waits for the router to learn `vip1` and `vip2` over both sessions, then pins them to links A and B. */
+export async function pinVipsToUplinks(topo: TwoUplinkTopology, vip1: string, vip2: string): Promise<void> {
+  const { plan: p, ns } = topo;
+  const routerBird = new BirdClient({ socketPath: topo.birds.router.socketPath });
+  try {
+    for (const vip of [vip1, vip2]) {
+      await pollUntil(async () => {
+        const protos: string[] = [];
+        await streamRoutes(routerBird, `show route for ${vip}`, (r) => protos.push(r.protocol));
+        return { done: protos.length >= 2, detail: protos.join(",") };
+      }, { timeoutMs: 20_000, what: `router learns ${vip} over both sessions` });
+    }
+  } finally {
+    routerBird.close();
+  }
+  await ns.router.ip(["route", "replace", `${vip1}/32`, "via", p.uplinks.a.node.ipv4, "dev", p.uplinks.a.router.ifname, "proto", "static", "metric", "1"]);
+  await ns.router.ip(["route", "replace", `${vip2}/32`, "via", p.uplinks.b.node.ipv4, "dev", p.uplinks.b.router.ifname, "proto", "static", "metric", "1"]);
+}
