@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DoctorReportSchema, type DoctorReport } from "../../src/report/doctor-json.js";
 import { buildTwoUplinkTopology, checkLabSupport, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
-import { pinVipsToUplinks } from "../support/two-uplink-vips.js";
+import { pinVipsToUplinks, twoUplinkVipConfig } from "../support/two-uplink-vips.js";
 import { ensureBuilt, runFibwarden } from "../support/cli.js";
 import { startServer, tryConnect, type TestServer } from "../support/tcp.js";
 
@@ -23,20 +23,6 @@ const VIP2 = "10.111.100.2";
 const PORT = 8080;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-function configText(topo: TwoUplinkTopology, withReturn: boolean): string {
-  const { plan } = topo;
-  const ret1 = withReturn ? `, return: {gateway: ${plan.uplinks.a.router.ipv4}, device: ${plan.uplinks.a.node.ifname}}` : "";
-  const ret2 = withReturn ? `, return: {bgpPeer: ${plan.uplinks.b.nodeSessions.v4}}` : "";
-  return `
-bird: {sockets: [${topo.birds.node.socketPath}]}
-kernel: {netns: ${topo.ns.node.name}}
-protect: {kernelProtocols: [${plan.kernelProtocols.v4}, ${plan.kernelProtocols.v6}], repair: report}
-ownership: {addressDevices: [lo]}
-vips:
-  - {address: ${VIP1}, announce: {table: ${plan.vip.table}}${ret1}}
-  - {address: ${VIP2}, announce: {table: ${plan.vip.table}}${ret2}}
-`;
-}
 
 describe.skipIf(!support.ok)("fibwarden doctor in the two-uplink lab", () => {
   const get = useLab((lab) => buildTwoUplinkTopology(lab), { name: "doctor" });
@@ -52,8 +38,8 @@ describe.skipIf(!support.ok)("fibwarden doctor in the two-uplink lab", () => {
     const dir = topo().lab.dir;
     cfgNoReturn = join(dir, "fw-noreturn.yaml");
     cfgReturn = join(dir, "fw-return.yaml");
-    writeFileSync(cfgNoReturn, configText(topo(), false));
-    writeFileSync(cfgReturn, configText(topo(), true));
+    writeFileSync(cfgNoReturn, twoUplinkVipConfig(topo(), false));
+    writeFileSync(cfgReturn, twoUplinkVipConfig(topo(), true));
   }, 180_000);
   afterAll(() => { for (const s of servers) s.stop(); });
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlanReportSchema, type PlanReport } from "../../src/report/plan-json.js";
 import { buildTwoUplinkTopology, checkLabSupport, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
-import { pinVipsToUplinks } from "../support/two-uplink-vips.js";
+import { pinVipsToUplinks, twoUplinkVipConfig } from "../support/two-uplink-vips.js";
 import { ensureBuilt, runFibwarden } from "../support/cli.js";
 import { startServer, tryConnect, type TestServer } from "../support/tcp.js";
 
@@ -21,20 +21,6 @@ const VIP1 = "10.111.100.1";
 const VIP2 = "10.111.100.2";
 const PORT = 8080;
 
-function configText(topo: TwoUplinkTopology, withReturn: boolean, repair = "report"): string {
-  const { plan } = topo;
-  const ret1 = withReturn ? `, return: {gateway: ${plan.uplinks.a.router.ipv4}, device: ${plan.uplinks.a.node.ifname}}` : "";
-  const ret2 = withReturn ? `, return: {bgpPeer: ${plan.uplinks.b.nodeSessions.v4}}` : "";
-  return `
-bird: {sockets: [${topo.birds.node.socketPath}]}
-kernel: {netns: ${topo.ns.node.name}}
-protect: {kernelProtocols: [${plan.kernelProtocols.v4}, ${plan.kernelProtocols.v6}], repair: ${repair}}
-ownership: {addressDevices: [lo]}
-vips:
-  - {address: ${VIP1}, announce: {table: ${plan.vip.table}}${ret1}}
-  - {address: ${VIP2}, announce: {table: ${plan.vip.table}}${ret2}}
-`;
-}
 
 describe.skipIf(!support.ok)("F3: per-VIP source tables over two uplinks", () => {
   // A long kernel scan: BIRD restores a route deleted behind its back only at its next scan, and
@@ -52,9 +38,9 @@ describe.skipIf(!support.ok)("F3: per-VIP source tables over two uplinks", () =>
     cfgNoReturn = join(dir, "fw-noreturn.yaml");
     cfgReturn = join(dir, "fw-return.yaml");
     cfgReinstall = join(dir, "fw-reinstall.yaml");
-    writeFileSync(cfgNoReturn, configText(topo(), false));
-    writeFileSync(cfgReturn, configText(topo(), true));
-    writeFileSync(cfgReinstall, configText(topo(), true, "reinstall"));
+    writeFileSync(cfgNoReturn, twoUplinkVipConfig(topo(), false));
+    writeFileSync(cfgReturn, twoUplinkVipConfig(topo(), true));
+    writeFileSync(cfgReinstall, twoUplinkVipConfig(topo(), true, "reinstall"));
   }, 180_000);
   afterAll(() => { for (const s of servers) s.stop(); });
 
@@ -128,7 +114,7 @@ describe.skipIf(!support.ok)("F3: per-VIP source tables over two uplinks", () =>
 
   it("an incomplete observation (BIRD socket gone) exits 1 and withholds deletions", async () => {
     const cfg = join(topo().lab.dir, "fw-nobird.yaml");
-    writeFileSync(cfg, configText(topo(), false).replace(topo().birds.node.socketPath, `${topo().birds.node.socketPath}.gone`));
+    writeFileSync(cfg, twoUplinkVipConfig(topo(), false).replace(topo().birds.node.socketPath, `${topo().birds.node.socketPath}.gone`));
     const r = await runFibwarden(["reconcile", "--plan", "--config", cfg, "--output", "json"]);
     expect(r.exitCode).toBe(1);
     const report = PlanReportSchema.parse(JSON.parse(r.stdout));

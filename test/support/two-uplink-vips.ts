@@ -24,3 +24,20 @@ export async function pinVipsToUplinks(topo: TwoUplinkTopology, vip1: string, vi
   await ns.router.ip(["route", "replace", `${vip1}/32`, "via", p.uplinks.a.node.ipv4, "dev", p.uplinks.a.router.ifname, "proto", "static", "metric", "1"]);
   await ns.router.ip(["route", "replace", `${vip2}/32`, "via", p.uplinks.b.node.ipv4, "dev", p.uplinks.b.router.ifname, "proto", "static", "metric", "1"]);
 }
+
+/** The fibwarden config of the two-VIP scenarios: VIP1 and VIP2 announced from the VIP table, with or
+ * without `return` paths (VIP1 via link A's gateway, VIP2 via the `bgpPeer` of link B). */
+export function twoUplinkVipConfig(topo: TwoUplinkTopology, withReturn: boolean, repair = "report", vip1 = "10.111.100.1", vip2 = "10.111.100.2"): string {
+  const { plan } = topo;
+  const ret1 = withReturn ? `, return: {gateway: ${plan.uplinks.a.router.ipv4}, device: ${plan.uplinks.a.node.ifname}}` : "";
+  const ret2 = withReturn ? `, return: {bgpPeer: ${plan.uplinks.b.nodeSessions.v4}}` : "";
+  return `
+bird: {sockets: [${topo.birds.node.socketPath}]}
+kernel: {netns: ${topo.ns.node.name}}
+protect: {kernelProtocols: [${plan.kernelProtocols.v4}, ${plan.kernelProtocols.v6}], repair: ${repair}}
+ownership: {addressDevices: [lo]}
+vips:
+  - {address: ${vip1}, announce: {table: ${plan.vip.table}}${ret1}}
+  - {address: ${vip2}, announce: {table: ${plan.vip.table}}${ret2}}
+`;
+}
