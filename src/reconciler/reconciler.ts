@@ -4,7 +4,7 @@
 import { BirdClient } from "../adapters/bird/client.js";
 import { createKernelDataplane } from "../adapters/kernel/index.js";
 import type { Dataplane, KernelWatch, WatchOptions } from "../adapters/ports.js";
-import { showProtocols } from "../adapters/bird/queries.js";
+import { bgpPeersOf, readBirdSignature } from "./bird-signature.js";
 import { configToPolicy } from "../config/policy.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
@@ -144,21 +144,14 @@ export class Reconciler {
   }
 
   /**
-   * A cheap signature of BIRD's state (`show protocols all`: states, route counts and change
-   * counters of every channel). It changes whenever BIRD imports or exports a route, so a poller
-   * can run a full pass only then. Unreachable daemons appear as such in the signature.
+   * A cheap signature of the BIRD state whose change needs a full re-read (core/bird/signature.ts):
+   * each daemon's reachability and status, the protected kernel protocols' state and since-time,
+   * and the state and neighbor of the BGP protocols VIP return paths name. Route changes leave it
+   * as it is (BIRD writes exported routes to the kernel, whose events are handled on their own).
    */
   async birdSignature(signal?: AbortSignal): Promise<string> {
-    const parts: string[] = [];
-    for (const c of this.birdClients) {
-      try {
-        const protocols = await showProtocols(c, true, undefined, signal ? { signal } : {});
-        parts.push(JSON.stringify(protocols.map((p) => [p.name, p.state, p.since, p.info, p.channels.map((ch) => [ch.state, ch.routes, ch.changeStats])])));
-      } catch (err) {
-        parts.push(`unreachable:${(err as { code?: string }).code ?? "?"}`);
-      }
-    }
-    return parts.join("\n");
+    const scope = { kernelProtocols: this.config.protect.kernelProtocols, bgpPeers: bgpPeersOf(this.vips) };
+    return readBirdSignature(this.birdClients, scope, signal);
   }
 
   /** Stops: closes the BIRD connections. The kernel is left as it is (routes persist). */

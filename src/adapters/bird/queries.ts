@@ -1,4 +1,5 @@
 // Typed BIRD queries over a client: each streams its reply into the matching pure parser.
+import { NetRouteParser } from "../../core/bird/net-route-parser.js";
 import { ProtocolsParser } from "../../core/bird/protocols.js";
 import type { BirdProtocol } from "../../core/bird/protocol-types.js";
 import { RouteCountParser, type BirdRouteCount } from "../../core/bird/route-count.js";
@@ -6,6 +7,7 @@ import { RouteParser } from "../../core/bird/route-parser.js";
 import type { BirdRoute } from "../../core/bird/route-types.js";
 import { StatusParser, type BirdStatus } from "../../core/bird/status.js";
 import { FibwardenError } from "../../core/errors.js";
+import { canonicalPrefix } from "../../core/net/ip.js";
 import type { BirdClient, BirdRequestOptions } from "./client.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
@@ -31,6 +33,18 @@ export async function showProtocols(client: BirdClient, all: boolean, family?: 4
 }
 
 /**
+ * `show protocols all <name>`: one protocol in detail (BGP session, channels). BIRD refuses a
+ * name it does not know as a protocol with a 9xxx reply (BirdCommandError).
+ */
+export async function showProtocol(client: BirdClient, name: string, family?: 4 | 6, opts?: BirdRequestOptions): Promise<BirdProtocol | undefined> {
+  let found: BirdProtocol | undefined;
+  const legacyFamily = family ?? (client.dialect === 1 ? 4 : undefined);
+  const parser = new ProtocolsParser({ onProtocol: (p) => { if (p.name === name) found = p; }, ...(legacyFamily ? { legacyFamily } : {}) });
+  await client.request(`show protocols all ${checkBirdName(name, "protocol")}`, parser, opts);
+  return found;
+}
+
+/**
  * Streams `show route export <kernel protocol>` (or any `show route ...` command words) into
  * `onRoute`, one route at a time; resolves with the number of routes.
  */
@@ -45,6 +59,23 @@ export async function streamRoutes(client: BirdClient, command: string, onRoute:
 /** The routes BIRD exports to one kernel protocol. */
 export async function showExportedRoutes(client: BirdClient, kernelProtocol: string, onRoute: (r: BirdRoute) => void, opts?: BirdRequestOptions): Promise<number> {
   return streamRoutes(client, `show route export ${checkBirdName(kernelProtocol, "protocol")}`, onRoute, opts);
+}
+
+/**
+ * What BIRD exports to one kernel protocol for exactly one network: `show route <prefix> export
+ * <protocol>`, streamed into `onRoute`; resolves with the number of routes (a path set merged by
+ * `merge paths on` is one route with several nexthops, as in the full export). The prefix is
+ * canonicalised first: BIRD 2 refuses a bare address and host bits (9001), so `10.0.0.1` asks
+ * for `10.0.0.1/32` and `10.0.0.1/24` is refused here (FW_INVALID_PREFIX). Resolves with 0 both
+ * when the protocol's export filter rejects every route of the network (BIRD: `0000` alone) and
+ * when BIRD has no such network (`8001`). A prefix of the other family than the protocol's
+ * channel is refused by BIRD (9001, BirdCommandError).
+ */
+export async function showExportedRoute(client: BirdClient, kernelProtocol: string, prefix: string, onRoute: (r: BirdRoute) => void, opts?: BirdRequestOptions): Promise<number> {
+  const net = canonicalPrefix(prefix);
+  const parser = new NetRouteParser({ onRoute });
+  await client.request(`show route ${net} export ${checkBirdName(kernelProtocol, "protocol")}`, parser, opts);
+  return parser.routeCount;
 }
 
 /** `show route count`. */

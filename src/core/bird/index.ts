@@ -12,6 +12,7 @@ export type {
   AsPath, AsPathSet, BgpAttributes, BgpOrigin, BirdNextHop, BirdRoute, BirdRouteDest, ExtCommunity,
 } from "./route-types.js";
 export { parseRoutes, RouteParser, type RouteParserOptions } from "./route-parser.js";
+export { NetRouteParser } from "./net-route-parser.js";
 export { normalizeAttributeName } from "./route-attributes.js";
 export {
   parseAsPath, parseBgpOrigin, parseCommunities, parseExtCommunities, parseLargeCommunities, parseNextHopList,
@@ -23,3 +24,7 @@ export type {
   BirdBgpSession, BirdChangeStats, BirdChannel, BirdProtocol, BirdRouteStats,
 } from "./protocol-types.js";
 export { parseProtocols, ProtocolsParser, type ProtocolsParserOptions } from "./protocols.js";
+export {
+  bgpPeersToDescribe, signBirdDaemon, type BirdDaemonFacts, type BirdDaemonSignature, type BirdSignatureScope,
+} from "./signature.js";
+export { BIRD_TIME_JITTER_MS, steadyBirdTime } from "./steady-time.js";

@@ -9,7 +9,7 @@ export type ReplyCodeClass = "ok" | "data" | "heading" | "runtime-error" | "pars
 /** BIRD's "Stopped due to reconfiguration": the reply was cut short and must not be used. */
 export const BIRD_CODE_STOPPED_BY_RECONFIGURATION = 8004;
 
-/** BIRD's "Network not found" (`show route for/ X` with no match in BIRD 2/3). */
+/** BIRD's "Network not found" (1.6: "Network not in table"): `show route [for] X` matched nothing. */
 export const BIRD_CODE_NETWORK_NOT_FOUND = 8001;
 
 /** Returns the class of a reply code by its thousands digit. */
