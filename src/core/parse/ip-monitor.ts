@@ -2,9 +2,10 @@
 // JSON monitor output (`ip -json monitor` prints text), so this reads the `label` prefixes
 // (`[ROUTE]`, `[RULE]`, `[LINK]`, `[ADDR]`, `[NETCONF]`) and, for routes, the few words that are
 // cheap and unambiguous: `Deleted`, the destination and `table`. Lines that start with blanks
-// continue the previous event (multipath nexthops, link/ether, lifetimes) and are skipped.
+// continue the previous event (multipath nexthops, link/ether, lifetimes) and are skipped here;
+// the watcher keeps them with their route event for ip-monitor-route.ts, which reads the whole route.
 import { tableNumber } from "../model/names.js";
-import { ROUTE_TYPES } from "../model/route.js";
+import { ROUTE_TYPES, type Route } from "../model/route.js";
 import { canonicalPrefix, type Family } from "../net/ip.js";
 
 /** The kinds of kernel objects a monitor event can be about. */
@@ -18,6 +19,17 @@ export interface RouteChange {
   /** Canonical destination prefix. */
   dst: string;
   deleted: boolean;
+  /**
+   * The whole route as the kernel reported it (see ip-monitor-route.ts), equal to what a dump
+   * would read; absent when the event's text (continuation lines included) was not fully
+   * understood, and the caller must then re-read. For a deleted event this is what the kernel
+   * said it deleted: when one nexthop of an IPv6 multipath route is deleted, that is the one
+   * nexthop, and the route stays with the others without a new event. A new route does not say
+   * whether it replaced the route of its key or was appended beside it (`ip route append`).
+   * Events are not a complete log either: IPv4 routes over a link that goes down or away vanish
+   * without any event, and the kernel drops events when the reader falls behind (`resync`).
+   */
+  route?: Route;
 }
 
 /** One monitor event. */
