@@ -7,6 +7,7 @@ import type { SysctlName, SysctlValue } from "../core/model/sysctl.js";
 import type { Family } from "../core/net/ip.js";
 import type { LinkInfo } from "../core/parse/ip-json.js";
 import type { ChangeKind, RouteChange } from "../core/parse/ip-monitor.js";
+import type { AddressEvent, RuleEvent } from "../core/parse/ip-monitor-objects.js";
 import type { PlanOp } from "../core/plan/types.js";
 import type { FibwardenError } from "../core/errors.js";
 
@@ -74,10 +75,20 @@ export interface KernelChange {
   kinds: ChangeKind[];
   /** Route changes seen in the batch, at most `maxRouteDetails` of them. */
   routes: RouteChange[];
-  /** True when more route changes happened than `routes` lists. */
+  /** True when more route (or rule, address) changes happened than the batch lists. */
   routesTruncated: boolean;
+  /** Route events whose line could not be read at all: the caller must re-read routes. */
+  unreadRoutes?: number;
   /** Number of monitor events in the batch. */
   events: number;
+  /**
+   * The batch's rule events in order, as far as the monitor text could be read (undefined where
+   * it could not): the reconciler skips re-reading rules when each agrees with its cache.
+   * Absent: the dataplane does not report them (re-read on any rule event).
+   */
+  rules?: Array<RuleEvent | undefined>;
+  /** The batch's address events, like `rules`. */
+  addresses?: Array<AddressEvent | undefined>;
   /**
    * True when events may have been missed (the monitor restarted): the caller should treat
    * everything as changed and do a full pass.
@@ -109,8 +120,11 @@ export interface KernelWatch {
 
 /** The kernel dataplane as the reconciler sees it. */
 export interface Dataplane {
-  /** Every route of every table of `family`, or of both families when omitted. */
-  readRoutes(family?: Family): Promise<Route[]>;
+  /**
+   * Every route of every table of `family` (both families when omitted), or of one `table`
+   * (the kernel filters a table dump itself, so a small table reads fast beside a big one).
+   */
+  readRoutes(family?: Family, table?: number): Promise<Route[]>;
   /** Every policy rule of `family`, or of both. */
   readRules(family?: Family): Promise<Rule[]>;
   /** Every IPv4 and IPv6 address of every link. */

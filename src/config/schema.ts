@@ -211,7 +211,8 @@ const daemonSchema = z.strictObject({
   listen: z.string().refine((s) => splitListenAddress(s) !== undefined, {
     error: (iss) => `${show(iss.input)} is not host:port (use [addr]:port for IPv6)`,
   }).default("127.0.0.1:9473").describe("Address of the health and Prometheus metrics endpoints (`host:port`, `[v6]:port`)."),
-  resyncIntervalSeconds: int(1, 86_400).default(30).describe("Period of the full resync pass, in seconds."),
+  resyncIntervalSeconds: int(1, 86_400).default(30).describe("Shortest period of the full resync pass, in seconds (see `resyncCpuPercent`)."),
+  resyncCpuPercent: z.number().min(0.01).max(100).default(0.5).describe("Full resync passes are spaced so that they use at most this share of one CPU: the next one waits at least 100 / resyncCpuPercent times the CPU time of the last one (a 1M-route table). Kernel events, BIRD changes and config changes are handled at once, incrementally."),
   debounceMs: int(0, 60_000).default(100).describe("Quiet time after a kernel, BIRD or config event before a pass starts, in milliseconds."),
   birdPollIntervalMs: int(100, 600_000).default(1_000).describe("How often BIRD is polled for changes, in milliseconds."),
   logLevel: z.enum(LOG_LEVELS).default("info").describe("pino log level."),

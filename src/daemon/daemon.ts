@@ -1,6 +1,6 @@
-// `fibwarden run`: the sidecar daemon. Level-triggered passes (observe, desire, plan, apply)
-// scheduled by kernel change events, BIRD changes (a cheap poll), config file changes and a
-// periodic full resync; bursts are debounced. Fail static: an incomplete observation deletes
+// `fibwarden run`: the sidecar daemon. Passes (observe, desire, plan, apply) scheduled by kernel
+// change events (incremental, from the reconciler's event-fed cache), BIRD changes (a cheap
+// poll), config file changes and a periodic full resync; bursts are debounced. Fail static: an incomplete observation deletes
 // nothing and makes the daemon unready. SIGTERM stops leaving the kernel as it is; SIGHUP reloads.
 import { watch as watchFs, type FSWatcher } from "node:fs";
 import type { Server } from "node:http";
@@ -57,14 +57,21 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const plog = log.child({ pass: id });
     plog.debug({ reasons }, "pass start");
     let result: PassResult;
+    // Only kernel events can be handled incrementally; anything else re-reads everything.
+    const full = reasons.some((r) => r !== "kernel");
+    const cpu0 = process.cpuUsage();
     try {
-      result = await reconciler.apply();
+      result = await reconciler.apply({ full });
     } catch (err) {
       plog.error({ err }, "pass failed");
       return;
     }
     lastResult = result;
     metrics.record(result);
+    if (result.mode === "full") {
+      const cpu = process.cpuUsage(cpu0);
+      armResync((cpu.user + cpu.system) / 1000);
+    }
     for (const r of result.applied?.results ?? []) {
       if (r.status === "applied") plog.info(opFields(r.op), "applied");
       else plog.error({ ...opFields(r.op), status: r.status, err: r.error }, "operation failed");
@@ -77,7 +84,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     if (result.observationComplete) {
       everComplete = true;
       retryMs = RETRY_MIN_MS;
-      plog.info({ reasons, ms: Math.round(result.elapsedMs), ops: result.plan?.ops.length ?? 0, drift: result.plan?.drift.length ?? 0, conflicts: result.plan?.conflicts.length ?? 0 }, "pass done");
+      plog.info({ reasons, mode: result.mode, ms: Math.round(result.elapsedMs), ops: result.plan?.ops.length ?? 0, drift: result.plan?.drift.length ?? 0, conflicts: result.plan?.conflicts.length ?? 0 }, "pass done");
     } else {
       for (const p of [...result.bird.problems, ...result.kernel.problems]) plog.warn({ code: p.code, socket: (p as { socket?: string }).socket, err: p.message }, "observation incomplete: nothing deleted");
       // Retry with capped backoff: the periodic resync alone could leave the node unmanaged for long.
@@ -107,7 +114,17 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       }
     }, () => undefined);
   }, config.daemon.birdPollIntervalMs);
-  const resync = setInterval(() => scheduler.trigger("resync"), config.daemon.resyncIntervalSeconds * 1000);
+  // The periodic full pass is the safety net behind the incremental ones; on a big table it is
+  // spaced so that it costs at most `resyncCpuPercent` of a CPU.
+  let resync: ReturnType<typeof setTimeout> | undefined;
+  const armResync = (lastFullCpuMs: number): void => {
+    clearTimeout(resync);
+    if (stopped) return;
+    const floorMs = config.daemon.resyncIntervalSeconds * 1000;
+    const budgetMs = lastFullCpuMs * (100 / config.daemon.resyncCpuPercent);
+    resync = setTimeout(() => scheduler.trigger("resync"), Math.min(86_400_000, Math.max(floorMs, budgetMs)));
+  };
+  armResync(0);
 
   const reload = async (): Promise<boolean> => {
     try {
@@ -169,7 +186,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       if (stopped) return;
       stopped = true;
       clearInterval(birdPoll);
-      clearInterval(resync);
+      clearTimeout(resync);
       clearTimeout(retryTimer);
       clearTimeout(reloadTimer);
       fsWatcher?.close();

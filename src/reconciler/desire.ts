@@ -18,7 +18,7 @@ export interface DesiredResult {
 }
 
 /** Resolves a VIP's return path; `bgpPeer` uses that BGP session's neighbor, if Established. */
-function toSpec(vip: VipConfig, bird: BirdObservation, live: LiveState, problems: VipProblem[]): VipSpec {
+function toSpec(vip: VipConfig, bird: BirdObservation, resolvePeer: PeerResolver, problems: VipProblem[]): VipSpec {
   const spec: VipSpec = { address: vip.address, device: vip.device };
   if (vip.announce) spec.announceTable = vip.announce.table;
   const ret = vip.return;
@@ -30,7 +30,7 @@ function toSpec(vip: VipConfig, bird: BirdObservation, live: LiveState, problems
   const session = bird.daemons.flatMap((d) => d.protocols).find((p) => p.name === ret.bgpPeer);
   const neighbor = session?.bgp?.neighborAddress;
   const up = session?.bgp?.state === "Established";
-  const resolved = neighbor !== undefined && up ? resolvePeerReturn(neighbor, live) : undefined;
+  const resolved = neighbor !== undefined && up ? resolvePeer(neighbor) : undefined;
   if (resolved) spec.returnPath = resolved;
   else {
     spec.keepLastReturn = true;
@@ -41,10 +41,17 @@ function toSpec(vip: VipConfig, bird: BirdObservation, live: LiveState, problems
   return spec;
 }
 
-/** Builds the desired state of one pass. */
-export function composeDesired(config: Config, vips: readonly VipConfig[], bird: BirdObservation, live: LiveState, policy: OwnershipPolicy, interfaces: readonly string[]): DesiredResult {
+/** Finds the return path (gateway, device) towards a BGP neighbor, when the kernel has one. */
+export type PeerResolver = (neighbor: string) => { gateway: string; device: string } | undefined;
+
+/**
+ * Builds the desired state of one pass. `opts.resolvePeer` replaces the scan of `live.routes`
+ * for BGP neighbors (an incremental pass passes only part of the routes, and an index).
+ */
+export function composeDesired(config: Config, vips: readonly VipConfig[], bird: BirdObservation, live: LiveState, policy: OwnershipPolicy, interfaces: readonly string[], opts: { resolvePeer?: PeerResolver } = {}): DesiredResult {
   const vipProblems: VipProblem[] = [];
-  const specs = vips.map((v) => toSpec(v, bird, live, vipProblems));
+  const resolvePeer = opts.resolvePeer ?? ((n: string) => resolvePeerReturn(n, live));
+  const specs = vips.map((v) => toSpec(v, bird, resolvePeer, vipProblems));
   const built = buildVipDesired({
     vips: specs, policy, live,
     sourceTables: config.ownership.tables,

@@ -37,11 +37,19 @@ export interface KernelObservation {
   complete: boolean;
   live: LiveState;
   interfaces: string[];
+  /** Every link with its administrative state (empty when the read failed). */
+  links: Array<{ name: string; up: boolean }>;
   problems: Array<{ code: string; message: string }>;
 }
 
 /** Everything one pass saw, decided and did. */
 export interface PassResult {
+  /**
+   * `full`: BIRD and the kernel observed whole. `incremental`: only what events or a VIP change
+   * named, from the reconciler's event-fed cache (see incremental.ts); `kernel.live` and the
+   * plan's drift and conflicts then cover that scope only.
+   */
+  mode: "full" | "incremental";
   bird: BirdObservation;
   kernel: KernelObservation;
   /** False when BIRD or the kernel could not be fully observed: deletes were withheld. */
@@ -63,11 +71,12 @@ export async function observeKernel(dataplane: Dataplane): Promise<KernelObserva
       complete: true,
       live: { routes, rules, addresses, sysctls: sysctls.map(({ iface, name, value }) => ({ iface, name, value })) },
       interfaces: links.map((l) => l.name),
+      links: links.map((l) => ({ name: l.name, up: l.up })),
       problems: [],
     };
   } catch (err) {
     const code = err instanceof FibwardenError ? err.code : "FW_KERNEL_READ";
-    return { complete: false, live: empty, interfaces: [], problems: [{ code, message: err instanceof Error ? err.message : String(err) }] };
+    return { complete: false, live: empty, interfaces: [], links: [], problems: [{ code, message: err instanceof Error ? err.message : String(err) }] };
   }
 }
 
@@ -81,7 +90,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     observeKernel(deps.dataplane),
   ]);
   const observationComplete = bird.complete && kernel.complete;
-  const result: PassResult = { bird, kernel, observationComplete, elapsedMs: 0 };
+  const result: PassResult = { mode: "full", bird, kernel, observationComplete, elapsedMs: 0 };
   if (!kernel.complete) {
     // Without the kernel's state nothing can be planned safely: not even an add.
     result.elapsedMs = performance.now() - t0;

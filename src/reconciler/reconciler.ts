@@ -1,13 +1,21 @@
 // The embeddable reconciler: what a MetalLB-style speaker, the CLI and the daemon all use.
 // Create it from a config object, set VIPs at run time, plan, apply, subscribe to drift and
-// conflicts, stop. Every pass is level-triggered: it reads everything again.
+// conflicts, stop. A full pass reads everything again (level-triggered). While the reconciler's
+// own kernel watch runs, it keeps the kernel's state in a cache fed by the watch's events and
+// its own applies, and `apply()` then runs incremental passes over what changed
+// (incremental.ts); anything the cache cannot answer falls back to a full pass.
 import { BirdClient } from "../adapters/bird/client.js";
 import { createKernelDataplane } from "../adapters/kernel/index.js";
-import type { Dataplane, KernelWatch, WatchOptions } from "../adapters/ports.js";
+import type { ApplyResult, Dataplane, KernelWatch, WatchOptions } from "../adapters/ports.js";
 import { bgpPeersOf, readBirdSignature } from "./bird-signature.js";
 import { configToPolicy } from "../config/policy.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
+import { canonicalAddress } from "../core/net/ip.js";
+import type { KernelChange, RouteChange } from "../adapters/ports.js";
+import { addressEventAgrees, ruleEventAgrees, type AddressEvent, type RuleEvent } from "../core/parse/ip-monitor-objects.js";
+import type { BirdObservation } from "./observe-bird.js";
+import { cacheFromObservation, applyToCache, emptyScope, runIncrementalPass, scopeKey, type IncrementalScope, type KernelCache } from "./incremental.js";
 import { assertPolicy, type OwnershipPolicy } from "../core/ownership.js";
 import type { Conflict, Drift } from "../core/plan/types.js";
 import { runPass, type PassResult } from "./pass.js";
@@ -45,6 +53,21 @@ export class Reconciler {
   private readonly listeners = new Map<keyof ReconcilerEvents, Set<(...args: never[]) => void>>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  // ---- incremental state (see incremental.ts) ----
+  private cache: KernelCache | undefined;
+  private lastBird: BirdObservation | undefined;
+  private previousVips = new Map<string, VipConfig>();
+  private previousTables: ReadonlyMap<string, number> = new Map();
+  private scope: IncrementalScope = emptyScope();
+  private pendingRoutes: RouteChange[] = [];
+  private pendingRuleEvents: RuleEvent[] = [];
+  private pendingAddressEvents: AddressEvent[] = [];
+  /** Why the next pass must be full; undefined when an incremental pass may do. */
+  private fullReason: string | undefined = "no full pass yet";
+  /** Bumped whenever the cache may have missed a change; a full pass only trusts its own epoch. */
+  private epoch = 0;
+  private watchGeneration = 0;
+  private watchActive = false;
 
   constructor(options: ReconcilerOptions) {
     this.config = options.config;
@@ -81,7 +104,88 @@ export class Reconciler {
   setVips(vips: ReadonlyArray<Partial<VipConfig> & { address: string }>): void {
     const next = vips.map((v) => ({ device: "lo", ...v }) as VipConfig);
     this.currentPolicy = widenPolicy(this.currentPolicy, next);
+    const before = new Map(this.vips.map((v) => [canonicalAddress(v.address), JSON.stringify(v)]));
+    const after = new Map(next.map((v) => [canonicalAddress(v.address), JSON.stringify(v)]));
+    for (const [a, j] of after) if (before.get(a) !== j) this.scope.vips.add(a);
+    for (const a of before.keys()) if (!after.has(a)) this.scope.vips.add(a);
     this.vips = next;
+  }
+
+  /**
+   * Why the next `apply()` or `plan()` will be a full pass, or undefined when it can be
+   * incremental (the reconciler's kernel watch runs and its cache is current).
+   */
+  get fullPassReason(): string | undefined {
+    if (!this.watchActive) return "no kernel watch: the cache cannot be trusted";
+    return this.fullReason ?? (this.cache === undefined || this.lastBird === undefined ? "no cache yet" : undefined);
+  }
+
+  /** Forces the next pass to be full (the cache may have missed something). */
+  invalidate(reason: string): void {
+    this.epoch++;
+    this.fullReason ??= reason;
+  }
+
+  /** Takes in a batch of kernel changes from the reconciler's own watch. */
+  private noteKernelChange(change: KernelChange): void {
+    if (change.resync) return this.invalidate("the kernel monitor restarted: events may be lost");
+    if (change.routesTruncated) return this.invalidate("more route changes than one batch lists");
+    const kinds = new Set(change.kinds);
+    // Rule and address events that agree with the cache (echoes of our own applies) cost no
+    // re-read; the check waits for the next pass, when the cache holds what that pass applied.
+    if (kinds.has("rule")) {
+      if (change.rules === undefined || change.rules.some((e) => e === undefined)) this.scope.rereadRules = true;
+      else this.pendingRuleEvents.push(...(change.rules as RuleEvent[]));
+    }
+    if (kinds.has("address")) {
+      if (change.addresses === undefined || change.addresses.some((e) => e === undefined)) this.scope.rereadAddresses = true;
+      else this.pendingAddressEvents.push(...(change.addresses as AddressEvent[]));
+    }
+    if (kinds.has("link")) this.scope.rereadLinks = true;
+    if (kinds.has("link") || kinds.has("netconf")) this.scope.rereadSysctls = true;
+    if ((change.unreadRoutes ?? 0) > 0 || (change.unreadRoutes === undefined && kinds.has("route") && change.routes.length === 0)) {
+      return this.invalidate("a route event the monitor parser did not read");
+    }
+    for (const rc of change.routes) {
+      if (rc.route !== undefined) {
+        this.pendingRoutes.push(rc);
+      } else if (this.isSmallManagedTable(rc.table)) {
+        this.scope.rereadTables.add(rc.table);
+        for (const f of rc.family === undefined ? [4, 6] as const : [rc.family]) this.scope.keys.add(scopeKey(f, rc.table, rc.dst));
+      } else {
+        return this.invalidate(`a route event in table ${rc.table} without the route's details`);
+      }
+    }
+  }
+
+  /** A table fibwarden manages that BIRD does not sync into: cheap to re-read whole. */
+  private isSmallManagedTable(table: number): boolean {
+    if (table === 254 || table === 255 || table === 253) return false;
+    if (this.lastBird?.kernelProtocols.some((k) => k.table === table)) return false;
+    return this.currentPolicy.tables.some((r) => table >= r.from && table <= r.to);
+  }
+
+  /** Moves the pending route events into the cache and the scope; returns the scope. */
+  private takeScope(cache: KernelCache): IncrementalScope {
+    for (const rc of this.pendingRoutes) {
+      const r = rc.route!;
+      if (rc.deleted && r.family === 6 && cache.index.at(6, r.table, r.dst).some((x) => x.metric === r.metric && x.protocol === r.protocol && x.nexthops.length > r.nexthops.length)) {
+        // IPv6 reports the deletion of one nexthop of a multipath route as that nexthop alone;
+        // what remains is not reported. The index cannot tell: re-read.
+        this.invalidate(`a partial IPv6 multipath deletion at ${r.dst}`);
+      }
+      if (rc.deleted) cache.index.remove(r);
+      else cache.index.upsert(r);
+      this.scope.keys.add(scopeKey(r.family, r.table, r.dst));
+    }
+    this.pendingRoutes = [];
+    if (this.pendingRuleEvents.some((e) => !ruleEventAgrees(e, cache.rules))) this.scope.rereadRules = true;
+    if (this.pendingAddressEvents.some((e) => !addressEventAgrees(e, cache.addresses))) this.scope.rereadAddresses = true;
+    this.pendingRuleEvents = [];
+    this.pendingAddressEvents = [];
+    const scope = this.scope;
+    this.scope = emptyScope();
+    return scope;
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -102,14 +206,18 @@ export class Reconciler {
     }
   }
 
-  /** Observes and plans; changes nothing. */
+  /** Observes and plans; changes nothing. Always a full pass (an audit sees everything). */
   plan(signal?: AbortSignal): Promise<PassResult> {
-    return this.enqueue(false, signal);
+    return this.enqueue(false, signal, false, true);
   }
 
-  /** Observes, plans and applies the plan. */
-  apply(signal?: AbortSignal): Promise<PassResult> {
-    return this.enqueue(true, signal);
+  /**
+   * Observes, plans and applies the plan: incrementally when the reconciler's kernel watch runs
+   * and nothing forces a full pass (`options.full`, a monitor restart, a failed operation...).
+   */
+  apply(options: AbortSignal | { signal?: AbortSignal; full?: boolean } = {}): Promise<PassResult> {
+    const o = options instanceof AbortSignal ? { signal: options } : options;
+    return this.enqueue(true, o.signal, false, o.full ?? false);
   }
 
   /**
@@ -121,13 +229,27 @@ export class Reconciler {
     return this.enqueue(apply, signal, true);
   }
 
-  private enqueue(apply: boolean, signal?: AbortSignal, purge = false): Promise<PassResult> {
+  private enqueue(apply: boolean, signal?: AbortSignal, purge = false, full = false): Promise<PassResult> {
     if (this.stopped) return Promise.reject(new FibwardenError("FW_ABORTED", "the reconciler is stopped"));
     const run = this.queue.then(async () => {
-      const result = await runPass(
-        { config: this.config, policy: this.currentPolicy, dataplane: this.dataplane, birdClients: this.birdClients },
-        { apply, vips: this.vips, purge, ...(signal ? { signal } : {}) },
-      );
+      let result: PassResult | undefined;
+      const cache = this.cache;
+      const bird = this.lastBird;
+      if (apply && !purge && !full && this.fullPassReason === undefined && cache !== undefined && bird !== undefined) {
+        const out = await runIncrementalPass({
+          config: this.config, policy: this.currentPolicy, dataplane: this.dataplane, birdClients: this.birdClients,
+          bird, cache, vips: this.vips, previousVips: this.previousVips, previousTables: this.previousTables,
+        }, this.takeScope(cache), { apply, ...(signal ? { signal } : {}) });
+        if (out.ok) result = out.result;
+        if (out.needFull !== undefined) this.invalidate(out.needFull);
+      }
+      if (result === undefined || this.fullReason !== undefined) {
+        const incremental = result;
+        result = await this.fullPass(apply, purge, signal);
+        if (incremental?.applied) result.applied = mergeApplied(incremental.applied, result.applied);
+      }
+      this.previousVips = new Map(this.vips.map((v) => [canonicalAddress(v.address), v]));
+      if (result.desired) this.previousTables = result.desired.tables;
       this.emit("pass", result);
       if (!result.observationComplete) this.emit("incomplete", result);
       if (result.plan && result.plan.drift.length > 0) this.emit("drift", result.plan.drift, result);
@@ -138,9 +260,65 @@ export class Reconciler {
     return run;
   }
 
-  /** Watches the kernel for changes (routes, rules, links, addresses); events only trigger passes. */
+  private async fullPass(apply: boolean, purge: boolean, signal?: AbortSignal): Promise<PassResult> {
+    const epoch = this.epoch;
+    const active = this.watchActive;
+    this.fullReason = undefined;
+    this.pendingRoutes = []; // the dump below reflects them; later events are applied after it
+    this.pendingRuleEvents = [];
+    this.pendingAddressEvents = [];
+    this.scope = emptyScope();
+    const result = await runPass(
+      { config: this.config, policy: this.currentPolicy, dataplane: this.dataplane, birdClients: this.birdClients },
+      { apply, vips: this.vips, purge, ...(signal ? { signal } : {}) },
+    );
+    if (active && this.watchActive && this.epoch === epoch && result.observationComplete && !purge) {
+      this.cache = cacheFromObservation(result.kernel);
+      if (result.applied) applyToCache(this.cache, result.applied);
+      this.lastBird = result.bird;
+      if ((result.applied?.failed ?? 0) > 0) this.invalidate("operations failed");
+    } else {
+      this.cache = undefined;
+      this.invalidate(result.observationComplete ? "the kernel may have changed unseen during the pass" : "the last observation was incomplete");
+    }
+    return result;
+  }
+
+  /**
+   * Watches the kernel for changes (routes, rules, links, addresses). Besides calling
+   * `options.onChange`, the watch feeds the reconciler's cache, which is what makes `apply()`
+   * incremental; one watch at a time should run per reconciler.
+   */
   watchKernel(options: WatchOptions): KernelWatch {
-    return this.dataplane.watch(options);
+    const generation = ++this.watchGeneration;
+    this.watchActive = false;
+    this.invalidate("a new kernel watch");
+    const watch = this.dataplane.watch({
+      ...options,
+      onChange: (change) => {
+        if (generation === this.watchGeneration) this.noteKernelChange(change);
+        options.onChange(change);
+      },
+      onError: (err) => {
+        if (generation === this.watchGeneration) this.invalidate("the kernel monitor failed");
+        options.onError?.(err);
+      },
+    });
+    watch.started.then(() => {
+      if (generation !== this.watchGeneration) return;
+      this.watchActive = true;
+      this.invalidate("the kernel watch started");
+    }, () => undefined);
+    return {
+      started: watch.started,
+      stop: async () => {
+        if (generation === this.watchGeneration) {
+          this.watchActive = false;
+          this.invalidate("the kernel watch stopped");
+        }
+        await watch.stop();
+      },
+    };
   }
 
   /**
@@ -180,6 +358,18 @@ export function widenPolicy(policy: OwnershipPolicy, vips: readonly VipConfig[])
   const widened = { ...policy, tables, addressDevices: devices };
   assertPolicy(widened);
   return widened;
+}
+
+/** The results of an incremental pass followed by a full one, in order. */
+function mergeApplied(first: ApplyResult, second: ApplyResult | undefined): ApplyResult {
+  if (second === undefined) return first;
+  return {
+    results: [...first.results, ...second.results],
+    applied: first.applied + second.applied,
+    failed: first.failed + second.failed,
+    elapsedMs: first.elapsedMs + second.elapsedMs,
+    ...(second.verifyError ?? first.verifyError ? { verifyError: second.verifyError ?? first.verifyError } : {}),
+  };
 }
 
 /** Creates a reconciler from a validated configuration. */

@@ -47,7 +47,7 @@ const REPLACED = "10.200.2.0/24";
 const AGENT_OWN = "10.250.0.0/24";
 const AGENT_ROUNDS = 12;
 const AGENT_INTERVAL_S = "0.3";
-const DAEMON_TIMING = `daemon: {listen: "127.0.0.1:0", debounceMs: 20, birdPollIntervalMs: 500, resyncIntervalSeconds: 2}`;
+const DAEMON_TIMING = `daemon: {listen: "127.0.0.1:0", debounceMs: 20, birdPollIntervalMs: 500, resyncIntervalSeconds: 2, resyncCpuPercent: 100}`;
 
 /**
  * The foreign agent, run as `sh -c AGENT sh <metric> <replaced> <own> <dev> <route>...` in the
@@ -211,7 +211,8 @@ function defineF1(variant: string, skip: boolean, build: (lab: Lab) => Promise<F
       for (const route of [clientNet(), VICTIM]) {
         await pollUntil(async () => ({ done: await hasBirdRoute(route) }), { timeoutMs: 10_000, intervalMs: 100, what: `${route} reinstalled` });
       }
-      // let two more passes run (the resync runs every 2 s) so that "never removed" means something
+      // let two more passes run (the resync runs every 2 s: resyncCpuPercent 100 lifts the CPU spacing)
+      // so that "never removed" means something
       const passes = d.entries().filter((e) => e.msg === "pass done").length;
       await pollUntil(async () => ({ done: d.entries().filter((e) => e.msg === "pass done").length >= passes + 2 }), { timeoutMs: 15_000, intervalMs: 200, what: "two more passes" });
 

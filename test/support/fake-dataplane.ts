@@ -1,7 +1,8 @@
 // A Dataplane (src/adapters/ports.ts) over the kernel simulator, for unit tests only, with
 // failure injection: a read that throws, an op index that fails.
-import type { ApplyResult, Dataplane, KernelWatch, OpResult, SysctlReading } from "../../src/adapters/ports.js";
+import type { ApplyResult, Dataplane, KernelWatch, OpResult, SysctlReading, WatchOptions } from "../../src/adapters/ports.js";
 import { FibwardenError } from "../../src/core/errors.js";
+import type { Family } from "../../src/core/net/ip.js";
 import type { LinkInfo } from "../../src/core/parse/ip-json.js";
 import type { PlanOp } from "../../src/core/plan/types.js";
 import { KernelSim } from "./kernel-sim.js";
@@ -18,9 +19,9 @@ export class FakeDataplane implements Dataplane {
   applies: PlanOp[][] = [];
   constructor(public sim: KernelSim, public links: LinkInfo[] = [], public failures: FakeFailures = {}) {}
 
-  async readRoutes() {
+  async readRoutes(family?: Family, table?: number) {
     if (this.failures.readRoutes) throw new FibwardenError("FW_KERNEL_READ", "ip -json route: injected failure");
-    return this.sim.snapshot().routes;
+    return this.sim.snapshot().routes.filter((r) => (family === undefined || r.family === family) && (table === undefined || r.table === table));
   }
   async readRules() { return this.sim.snapshot().rules; }
   async readAddresses() { return this.sim.snapshot().addresses; }
@@ -41,7 +42,7 @@ export class FakeDataplane implements Dataplane {
     });
     return { results, applied: results.filter((r) => r.status === "applied").length, failed: results.filter((r) => r.status !== "applied").length, elapsedMs: 0 };
   }
-  watch(): KernelWatch {
+  watch(_opts?: WatchOptions): KernelWatch {
     return { started: Promise.resolve(), stop: async () => undefined };
   }
 }

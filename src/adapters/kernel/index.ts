@@ -43,9 +43,9 @@ export function createKernelDataplane(opts: KernelDataplaneOptions): KernelDatap
   const families = (f?: Family): readonly Family[] => (f === undefined ? FAMILIES : [f]);
   return {
     ip,
-    async readRoutes(family) {
+    async readRoutes(family, table) {
       // Both families at once: two `ip` processes, and the small one hides in the big one's time.
-      const perFamily = await Promise.all(families(family).map((f) => readRoutes(ip, f, { spoolDir: opts.spoolDir })));
+      const perFamily = await Promise.all(families(family).map((f) => readRoutes(ip, f, { spoolDir: opts.spoolDir, ...(table !== undefined ? { table } : {}) })));
       if (perFamily.length === 1) return perFamily[0]!;
       const out: Route[] = [];
       for (const routes of perFamily) for (const r of routes) out.push(r);

@@ -13,6 +13,7 @@
 import { execa } from "execa";
 import { FibwardenError } from "../../core/errors.js";
 import type { ChangeKind, MonitorEvent, RouteChange } from "../../core/parse/ip-monitor.js";
+import type { AddressEvent, RuleEvent } from "../../core/parse/ip-monitor-objects.js";
 import { MonitorStream } from "../../core/parse/ip-monitor-stream.js";
 import type { KernelWatch, WatchOptions } from "../ports.js";
 import { describeIp, ipArgv, type IpContext } from "./ip-command.js";
@@ -29,6 +30,10 @@ const MAX_STDERR_CHARS = 64 * 1024;
 interface Batch {
   kinds: Set<ChangeKind>;
   routes: RouteChange[];
+  /** Route events whose line could not be read at all (no table or destination). */
+  unreadRoutes: number;
+  rules: Array<RuleEvent | undefined>;
+  addresses: Array<AddressEvent | undefined>;
   truncated: boolean;
   events: number;
   resync: boolean;
@@ -66,7 +71,7 @@ export function watchKernel(ctx: IpContext, opts: WatchOptions): KernelWatch {
   };
 
   const startBatch = (now: number): Batch =>
-    (batch ??= { kinds: new Set(), routes: [], truncated: false, events: 0, resync: false, firstAt: now });
+    (batch ??= { kinds: new Set(), routes: [], unreadRoutes: 0, rules: [], addresses: [], truncated: false, events: 0, resync: false, firstAt: now });
 
   const flush = (): void => {
     clearTimeout(debounceTimer);
@@ -77,7 +82,10 @@ export function watchKernel(ctx: IpContext, opts: WatchOptions): KernelWatch {
     const b = batch;
     batch = undefined;
     if (b !== undefined && (b.events > 0 || b.resync)) {
-      opts.onChange({ kinds: [...b.kinds], routes: b.routes, routesTruncated: b.truncated, events: b.events, resync: b.resync });
+      opts.onChange({
+        kinds: [...b.kinds], routes: b.routes, routesTruncated: b.truncated, unreadRoutes: b.unreadRoutes,
+        rules: b.rules, addresses: b.addresses, events: b.events, resync: b.resync,
+      });
     }
     if (stream.hasOpenEvent) {
       // The open event goes into the next batch, which waits for it like for any other.
@@ -95,6 +103,17 @@ export function watchKernel(ctx: IpContext, opts: WatchOptions): KernelWatch {
     b.events++;
     if (ev.route !== undefined) {
       if (b.routes.length < maxRoutes) b.routes.push(ev.route);
+      else b.truncated = true;
+    } else if (ev.kind === "route") {
+      b.unreadRoutes++;
+    }
+    // Rules and addresses: capped like routes; past the cap the batch says truncated.
+    if (ev.kind === "rule") {
+      if (b.rules.length < maxRoutes) b.rules.push(ev.rule);
+      else b.truncated = true;
+    }
+    if (ev.kind === "address") {
+      if (b.addresses.length < maxRoutes) b.addresses.push(ev.address);
       else b.truncated = true;
     }
   };

@@ -5,6 +5,7 @@
 // continue the previous event (multipath nexthops, link/ether, lifetimes) and are skipped here;
 // the watcher keeps them with their route event for ip-monitor-route.ts, which reads the whole route.
 import { tableNumber } from "../model/names.js";
+import { parseAddressEvent, parseRuleEvent, type AddressEvent, type RuleEvent } from "./ip-monitor-objects.js";
 import { ROUTE_TYPES, type Route } from "../model/route.js";
 import { canonicalPrefix, type Family } from "../net/ip.js";
 
@@ -37,6 +38,10 @@ export interface MonitorEvent {
   kind: ChangeKind;
   /** Set for route events whose line could be read. */
   route?: RouteChange;
+  /** Set for rule events in the plain form ip-monitor-objects.ts reads. */
+  rule?: RuleEvent;
+  /** Set for address events ip-monitor-objects.ts reads. */
+  address?: AddressEvent;
 }
 
 const LABELS: Record<string, ChangeKind> = {
@@ -92,6 +97,14 @@ export function parseMonitorLine(line: string): MonitorEvent | undefined {
   if (close < 0) return undefined;
   const kind = LABELS[line.slice(0, close + 1)];
   if (kind === undefined) return undefined;
+  if (kind === "rule") {
+    const rule = parseRuleEvent(line.slice(close + 1));
+    return rule === undefined ? { kind } : { kind, rule };
+  }
+  if (kind === "address") {
+    const address = parseAddressEvent(line.slice(close + 1));
+    return address === undefined ? { kind } : { kind, address };
+  }
   if (kind !== "route") return { kind };
   const route = parseRouteWords(line.slice(close + 1));
   return route === undefined ? { kind } : { kind, route };

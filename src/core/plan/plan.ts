@@ -101,6 +101,12 @@ function dedupeDesired<T extends Route | Rule | InterfaceAddress>(
   return out;
 }
 
+function countByTable(routes: readonly Route[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const r of routes) counts.set(r.table, (counts.get(r.table) ?? 0) + 1);
+  return counts;
+}
+
 /**
  * Plans the kernel operations that turn `live` into `desired` without touching anything that
  * `policy` does not classify as ours. Pure and deterministic: the same inputs in any order give
@@ -143,7 +149,8 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
     }
   }
   // Addresses present once this plan's adds ran (deletes come last and are checked below).
-  const localAddrs = new Set(live.addresses.map((a) => a.address));
+  const localAddrs = new Set(options.localAddresses ?? []);
+  for (const a of live.addresses) localAddrs.add(a.address);
   for (const k of keptAddrKeys) localAddrs.add(desiredAddrs.get(k)!.address);
   const prefsrcOk = (r: Route): boolean => r.prefsrc === undefined || localAddrs.has(r.prefsrc);
 
@@ -291,8 +298,7 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
   }
 
   // ---- rules --------------------------------------------------------------------------------
-  const liveTableCount = new Map<number, number>();
-  for (const r of live.routes) liveTableCount.set(r.table, (liveTableCount.get(r.table) ?? 0) + 1);
+  const liveTableCount = options.liveTableCounts ?? countByTable(live.routes);
   const finalTableCount = (t: number): number => (liveTableCount.get(t) ?? 0) + (tableDelta.get(t) ?? 0);
 
   const liveRules = groupByKey(live.rules, ruleKey);

@@ -14,9 +14,11 @@ describe("parseMonitorLine", () => {
     ["[ROUTE]default via 10.0.0.1 dev v0", { kind: "route", route: { family: 4, table: 254, dst: "0.0.0.0/0", deleted: false } }],
     ["[ROUTE]blackhole default table 5", { kind: "route", route: { table: 5, dst: "default", deleted: false } }],
     ["[ROUTE]something odd", { kind: "route" }],
-    ["[RULE]Deleted 1000:\tfrom 10.9.0.0/24 lookup 1000 proto 201", { kind: "rule" }],
+    ["[RULE]Deleted 1000:\tfrom 10.9.0.0/24 lookup 1000 proto 201", { kind: "rule", rule: { deleted: true, family: 4, priority: 1000, from: "10.9.0.0/24", table: 1000, protocol: 201 } }],
+    ["[RULE]3000:\tfrom all fwmark 0x10/0xff lookup 5", { kind: "rule" }],
     ["[LINK]7: w0@w0p: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN group default ", { kind: "link" }],
-    ["[ADDR]7: w0    inet 10.7.0.1/24 scope global w0:x", { kind: "address" }],
+    ["[ADDR]7: w0    inet 10.7.0.1/24 scope global w0:x", { kind: "address", address: { deleted: false, family: 4, dev: "w0", address: "10.7.0.1", prefixlen: 24, label: "w0:x" } }],
+    ["[ADDR]7: w0    inet 10.7.0.1 peer 10.7.0.2/32 scope global w0", { kind: "address" }],
     ["[NETCONF]inet w0 forwarding off rp_filter off mc_forwarding off proxy_neigh off ignore_routes_with_linkdown off ", { kind: "netconf" }],
   ])("reads %s", (line, expected) => {
     expect(parseMonitorLine(line)).toEqual(expected);

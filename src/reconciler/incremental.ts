@@ -1,0 +1,309 @@
+// Incremental passes: between full passes the reconciler keeps the kernel's state in a cache
+// (a route index plus rules, addresses and sysctls), fed by the kernel monitor's events and by
+// its own applied operations. A pass then plans only what the events (or a VIP change) name:
+// the (table, destination) keys of routes that changed, whole small tables (VIP source tables),
+// and every rule, address and sysctl (complete in the cache; re-read when events say they
+// changed). The protected routes at those keys come fresh from BIRD, one prefix per query.
+//
+// The plan is exact for what is in scope: rules, addresses and sysctls are complete, and route
+// decisions are per (table, destination) with the table sizes supplied from the index. Address
+// deletions are the one cross-key decision (a route anywhere may use the address as its source)
+// and are left to a full pass. Anything the cache cannot answer makes the caller run a full pass.
+import type { BirdClient } from "../adapters/bird/client.js";
+import { showExportedRoute } from "../adapters/bird/queries.js";
+import type { ApplyResult, Dataplane } from "../adapters/ports.js";
+import type { Config, VipConfig } from "../config/schema.js";
+import { ProtectedRouteBuilder } from "../core/desired/protected.js";
+import { LiveRouteIndex } from "../core/live/route-index.js";
+import type { InterfaceAddress } from "../core/model/address.js";
+import { addressKey, ruleKey } from "../core/model/keys.js";
+import type { Route } from "../core/model/route.js";
+import type { Rule } from "../core/model/rule.js";
+import type { SysctlValue } from "../core/model/sysctl.js";
+import { canonicalAddress, canonicalPrefix, type Family } from "../core/net/ip.js";
+import type { OwnershipPolicy } from "../core/ownership.js";
+import { plan } from "../core/plan/plan.js";
+import type { LiveState, PlanOp } from "../core/plan/types.js";
+import { composeDesired } from "./desire.js";
+import type { BirdObservation } from "./observe-bird.js";
+import type { KernelObservation, PassResult } from "./pass.js";
+
+/** At most this many route keys in one incremental pass; more makes a full pass. */
+export const MAX_INCREMENTAL_KEYS = 256;
+
+/** The kernel as the cache holds it. */
+export interface KernelCache {
+  index: LiveRouteIndex;
+  rules: Rule[];
+  addresses: InterfaceAddress[];
+  sysctls: SysctlValue[];
+  interfaces: string[];
+  /** Link name → administratively up (for routes the kernel drops silently). */
+  links: Map<string, boolean>;
+}
+
+/** Builds the cache from a complete kernel observation. */
+export function cacheFromObservation(k: KernelObservation): KernelCache {
+  return {
+    index: LiveRouteIndex.from(k.live.routes),
+    rules: [...k.live.rules],
+    addresses: [...k.live.addresses],
+    sysctls: [...k.live.sysctls],
+    interfaces: [...k.interfaces],
+    links: new Map(k.links.map((l) => [l.name, l.up])),
+  };
+}
+
+/** What an incremental pass must look at. */
+export interface IncrementalScope {
+  /** Route keys named by events: `family|table|dst`. */
+  keys: Set<string>;
+  /** Tables planned whole (VIP source tables). */
+  tables: Set<number>;
+  /** Tables to re-read before planning (an event in a small table that could not be parsed). */
+  rereadTables: Set<number>;
+  rereadRules: boolean;
+  rereadAddresses: boolean;
+  rereadLinks: boolean;
+  rereadSysctls: boolean;
+  /** VIP addresses whose configuration changed (added, removed or edited). */
+  vips: Set<string>;
+}
+
+/** An empty scope. */
+export function emptyScope(): IncrementalScope {
+  return { keys: new Set(), tables: new Set(), rereadTables: new Set(), rereadRules: false, rereadAddresses: false, rereadLinks: false, rereadSysctls: false, vips: new Set() };
+}
+
+/** What an incremental pass needs besides the scope. */
+export interface IncrementalDeps {
+  config: Config;
+  policy: OwnershipPolicy;
+  dataplane: Dataplane;
+  birdClients: readonly BirdClient[];
+  /** The BIRD observation of the last full pass (kernel protocols and sessions). */
+  bird: BirdObservation;
+  cache: KernelCache;
+  vips: readonly VipConfig[];
+  /** The VIPs of the previous pass, by canonical address (to find a removed VIP's announce table). */
+  previousVips: ReadonlyMap<string, VipConfig>;
+  /** VIP → source table as of the previous pass (to find a removed VIP's table). */
+  previousTables: ReadonlyMap<string, number>;
+}
+
+/** The outcome of an incremental pass, or why a full pass is needed instead. */
+export type IncrementalOutcome =
+  | { ok: true; result: PassResult; needFull?: string }
+  | { ok: false; needFull: string };
+
+/** Splits a `family|table|dst` scope key. */
+export function parseScopeKey(k: string): { family: Family; table: number; dst: string } {
+  const [f, t, ...rest] = k.split("|");
+  return { family: f === "6" ? 6 : 4, table: Number(t), dst: rest.join("|") };
+}
+
+/** The scope key of a route. */
+export function scopeKey(family: Family, table: number, dst: string): string {
+  return `${family}|${table}|${dst}`;
+}
+
+/** The prefix of a host address (/32, /128). */
+function hostOf(address: string): { family: Family; dst: string } {
+  const a = canonicalAddress(address);
+  const family: Family = a.includes(":") ? 6 : 4;
+  return { family, dst: canonicalPrefix(a, family) };
+}
+
+/** Refreshes what the scope says changed; throws on a read failure. */
+async function refresh(deps: IncrementalDeps, scope: IncrementalScope): Promise<void> {
+  const { dataplane, cache } = deps;
+  const jobs: Array<Promise<void>> = [];
+  if (scope.rereadRules) jobs.push(dataplane.readRules().then((r) => { cache.rules = r; }));
+  if (scope.rereadAddresses || scope.rereadLinks) {
+    jobs.push(dataplane.readAddresses().then((a) => {
+      // IPv4 flushes the routes whose preferred source was a deleted address, without events.
+      const now = new Set(a.map((x) => x.address));
+      const gone = new Set(cache.addresses.filter((x) => x.family === 4 && !now.has(x.address)).map((x) => x.address));
+      if (gone.size > 0) cache.index.removeWhere((r) => r.family === 4 && r.prefsrc !== undefined && gone.has(r.prefsrc));
+      cache.addresses = a;
+    }));
+  }
+  if (scope.rereadLinks) {
+    jobs.push(dataplane.readLinks().then((l) => {
+      // IPv4 drops the routes over a link that went down or away, without events.
+      const now = new Map(l.map((x) => [x.name, x.up]));
+      const lost = new Set([...cache.links].filter(([name, up]) => up && now.get(name) !== true).map(([name]) => name));
+      if (lost.size > 0) cache.index.removeWhere((r) => r.nexthops.some((n) => n.dev !== undefined && lost.has(n.dev)));
+      cache.links = now;
+      cache.interfaces = l.map((x) => x.name);
+    }));
+  }
+  if (scope.rereadSysctls) jobs.push(dataplane.readSysctls().then((s) => { cache.sysctls = s.map(({ iface, name, value }) => ({ iface, name, value })); }));
+  for (const t of scope.rereadTables) {
+    for (const f of [4, 6] as const) jobs.push(dataplane.readRoutes(f, t).then((routes) => cache.index.replaceTable(f, t, routes)));
+  }
+  await Promise.all(jobs);
+}
+
+/** Asks BIRD what it exports, now, at each protected key of the scope. */
+async function protectedAt(deps: IncrementalDeps, keys: Iterable<string>, signal?: AbortSignal): Promise<Route[]> {
+  const out: Route[] = [];
+  for (const k of keys) {
+    const { family, table, dst } = parseScopeKey(k);
+    for (const kp of deps.bird.kernelProtocols) {
+      if (kp.family !== family || kp.table !== table) continue;
+      const client = deps.birdClients.find((c) => c.socketPath === kp.socket);
+      if (client === undefined) throw new Error(`no BIRD client for ${kp.socket}`);
+      const builder = new ProtectedRouteBuilder({ protocol: kp.name, family, table, metric: kp.metric });
+      // BIRD answers 8001 (network not found) when it has no such net: that is zero routes.
+      await showExportedRoute(client, kp.name, dst, (r) => { if (r.network === dst) builder.add(r); }, signal ? { signal } : {});
+      out.push(...builder.routes());
+    }
+  }
+  return out;
+}
+
+/** Updates the cache with what an apply did. */
+export function applyToCache(cache: KernelCache, applied: ApplyResult): void {
+  for (const r of applied.results) {
+    if (r.status !== "applied") continue;
+    applyOpToCache(cache, r.op);
+  }
+}
+
+function applyOpToCache(cache: KernelCache, op: PlanOp): void {
+  switch (op.kind) {
+    case "route.add": cache.index.upsert(op.route); break;
+    case "route.replace": cache.index.remove(op.previous); cache.index.upsert(op.route); break;
+    case "route.delete": cache.index.remove(op.route); break;
+    case "rule.add": cache.rules = [...cache.rules, op.rule]; break;
+    case "rule.delete": {
+      const k = ruleKey(op.rule);
+      cache.rules = cache.rules.filter((x) => !(ruleKey(x) === k && x.protocol === op.rule.protocol));
+      break;
+    }
+    case "address.add": cache.addresses = [...cache.addresses, op.address]; break;
+    case "address.delete": {
+      const k = addressKey(op.address);
+      cache.addresses = cache.addresses.filter((x) => addressKey(x) !== k);
+      break;
+    }
+    case "sysctl.set":
+      cache.sysctls = cache.sysctls.map((s) => (s.iface === op.sysctl.iface && s.name === op.sysctl.name ? { ...s, value: op.sysctl.value } : s));
+      break;
+  }
+}
+
+/** Runs one incremental pass. */
+export async function runIncrementalPass(deps: IncrementalDeps, scope: IncrementalScope, options: { apply: boolean; signal?: AbortSignal }): Promise<IncrementalOutcome> {
+  const t0 = performance.now();
+  const { config, cache, policy } = deps;
+  if (scope.keys.size > MAX_INCREMENTAL_KEYS) return { ok: false, needFull: `${scope.keys.size} route keys changed` };
+  try {
+    await refresh(deps, scope);
+  } catch (err) {
+    return { ok: false, needFull: `kernel re-read failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+
+  // Source tables are small: the planner needs them whole (table numbers, last return paths).
+  const sourceRange = config.ownership.tables;
+  const sourceRoutes: Route[] = [];
+  for (const t of cache.index.tableCounts().keys()) {
+    if (t >= sourceRange.from && t <= sourceRange.to) sourceRoutes.push(...cache.index.inTable(t));
+  }
+  const view: LiveState = { routes: sourceRoutes, rules: cache.rules, addresses: cache.addresses, sysctls: cache.sysctls };
+  const birdNoRoutes: BirdObservation = { ...deps.bird, kernelProtocols: [] };
+  const desired = composeDesired(config, deps.vips, birdNoRoutes, view, policy, cache.interfaces, {
+    resolvePeer: (neighbor) => resolvePeerFromIndex(cache.index, neighbor),
+  });
+
+  // The scope: event keys, and the announce keys and whole source tables of VIPs that changed.
+  const keys = new Set(scope.keys);
+  const tables = new Set(scope.tables);
+  for (const v of scope.vips) {
+    const a = canonicalAddress(v);
+    for (const t of [desired.tables.get(a), deps.previousTables.get(a)]) if (t !== undefined) tables.add(t);
+  }
+  const configured = new Map(deps.vips.map((v) => [canonicalAddress(v.address), v]));
+  for (const v of scope.vips) {
+    // A VIP's announce route is its host prefix in its announce table (before and after).
+    const { family, dst } = hostOf(v);
+    for (const cfg of [configured.get(canonicalAddress(v)), deps.previousVips.get(canonicalAddress(v))]) {
+      const announce = cfg?.announce?.table;
+      if (announce !== undefined) keys.add(scopeKey(family, announce, dst));
+    }
+  }
+  if (keys.size > MAX_INCREMENTAL_KEYS * 64) return { ok: false, needFull: `${keys.size} route keys in scope` };
+
+  const inScope = (r: Route): boolean => tables.has(r.table) || keys.has(scopeKey(r.family, r.table, r.dst));
+  let protectedRoutes: Route[];
+  try {
+    protectedRoutes = await protectedAt(deps, [...keys].filter((k) => {
+      const { family, table } = parseScopeKey(k);
+      return deps.bird.kernelProtocols.some((kp) => kp.family === family && kp.table === table);
+    }), options.signal);
+  } catch (err) {
+    return { ok: false, needFull: `BIRD query failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if ([...tables].some((t) => deps.bird.kernelProtocols.some((kp) => kp.table === t))) {
+    return { ok: false, needFull: "a table planned whole is one BIRD syncs" };
+  }
+  const liveRoutes: Route[] = [];
+  for (const t of tables) liveRoutes.push(...cache.index.inTable(t));
+  for (const k of keys) {
+    const { family, table, dst } = parseScopeKey(k);
+    if (!tables.has(table)) liveRoutes.push(...cache.index.at(family, table, dst));
+  }
+  // Rules and addresses: those of changed VIPs, or all of them when events said they changed.
+  const allRules = scope.rereadRules;
+  const allAddresses = scope.rereadAddresses || scope.rereadLinks;
+  const vipHosts = new Set([...scope.vips].map((v) => hostOf(v).dst));
+  const vipIps = new Set([...scope.vips].map((v) => canonicalAddress(v)));
+  const ruleIn = (r: Rule): boolean => allRules || (r.from !== undefined && vipHosts.has(r.from));
+  const addressIn = (a: InterfaceAddress): boolean => allAddresses || vipIps.has(a.address);
+  const desiredScoped = {
+    ...desired.desired,
+    routes: desired.desired.routes.filter(inScope),
+    rules: allRules ? desired.desired.rules : desired.desired.rules.filter(ruleIn),
+    addresses: allAddresses ? desired.desired.addresses : desired.desired.addresses.filter(addressIn),
+    protectedRoutes,
+  };
+  const live: LiveState = {
+    routes: liveRoutes,
+    rules: allRules ? cache.rules : cache.rules.filter(ruleIn),
+    addresses: allAddresses ? cache.addresses : cache.addresses.filter(addressIn),
+    sysctls: cache.sysctls,
+  };
+  const p = plan(desiredScoped, live, policy, {
+    observationComplete: true, repairProtected: config.protect.repair,
+    liveTableCounts: cache.index.tableCounts(), localAddresses: new Set(cache.addresses.map((a) => a.address)),
+  });
+  // An address deletion depends on every route in the kernel (its preferred sources): full pass.
+  const deferred = p.ops.filter((o) => o.kind === "address.delete");
+  if (deferred.length > 0) p.ops = p.ops.filter((o) => o.kind !== "address.delete");
+
+  const kernel: KernelObservation = { complete: true, live, interfaces: cache.interfaces, links: [...cache.links].map(([name, up]) => ({ name, up })), problems: [] };
+  const result: PassResult = {
+    mode: "incremental", bird: deps.bird, kernel, observationComplete: true,
+    desired: { ...desired, desired: desiredScoped }, plan: p, elapsedMs: 0,
+  };
+  if (options.apply && p.ops.length > 0) {
+    result.applied = await deps.dataplane.apply(p.ops, options.signal ? { signal: options.signal } : {});
+    applyToCache(cache, result.applied);
+  }
+  result.elapsedMs = performance.now() - t0;
+  const failed = result.applied?.failed ?? 0;
+  const needFull = deferred.length > 0 ? `${deferred.length} address deletion(s) need a full pass`
+    : failed > 0 ? `${failed} operation(s) failed` : undefined;
+  return needFull === undefined ? { ok: true, result } : { ok: true, result, needFull };
+}
+
+/** The return path to a BGP neighbor from the route index (longest match in main). */
+function resolvePeerFromIndex(index: LiveRouteIndex, neighbor: string): { gateway: string; device: string } | undefined {
+  const gw = canonicalAddress(neighbor);
+  const family: Family = gw.includes(":") ? 6 : 4;
+  const hits = index.longestMatch(family, 254, gw, (r) => r.type === "unicast" && r.nexthops.length === 1);
+  const best = [...hits].sort((a, b) => a.metric - b.metric)[0];
+  const dev = best?.nexthops[0]?.dev;
+  return dev === undefined ? undefined : { gateway: gw, device: dev };
+}

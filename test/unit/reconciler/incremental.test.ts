@@ -1,0 +1,221 @@
+// Incremental passes end to end on captured data: a fake BIRD replaying the real BIRD 2
+// transcripts (per-prefix `show route <net> export kernel1` replies cut from the full export), a
+// fake dataplane over the kernel simulator, and kernel change batches fed as the monitor would.
+// Each scenario checks what the incremental pass did against what a full pass then finds.
+import { afterEach, describe, expect, it } from "vitest";
+import { BirdClient } from "../../../src/adapters/bird/client.js";
+import type { KernelChange, KernelWatch, WatchOptions } from "../../../src/adapters/ports.js";
+import { parseConfigText } from "../../../src/config/parse.js";
+import type { Route } from "../../../src/core/model/route.js";
+import { createReconciler, type Reconciler } from "../../../src/reconciler/reconciler.js";
+import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
+import { FakeDataplane } from "../../support/fake-dataplane.js";
+import { loadKernelFixture, readFixture } from "../../support/fixtures.js";
+import { KernelSim } from "../../support/kernel-sim.js";
+
+/** A fake dataplane whose watch the test drives. */
+class WatchedDataplane extends FakeDataplane {
+  onChange: ((c: KernelChange) => void) | undefined;
+  reads = { rules: 0, addresses: 0 };
+  override async readRules() { this.reads.rules++; return super.readRules(); }
+  override async readAddresses() { this.reads.addresses++; return super.readAddresses(); }
+  override watch(opts: WatchOptions): KernelWatch {
+    this.onChange = opts.onChange;
+    return { started: Promise.resolve(), stop: async () => { this.onChange = undefined; } };
+  }
+  emit(routes: Array<{ route: Route; deleted: boolean }>, kinds: KernelChange["kinds"] = ["route"]): void {
+    this.onChange?.({
+      kinds, events: routes.length, routesTruncated: false, resync: false,
+      routes: routes.map(({ route, deleted }) => ({ family: route.family, table: route.table, dst: route.dst, deleted, route })),
+    });
+  }
+}
+
+/** `show route <net> export kernel1` replies cut from the captured full export. */
+function perPrefixReplies(): Record<string, string> {
+  const lines = readFixture("bird/bird-2.0.12/show-route-export-kernel1.txt").split("\n");
+  const header = lines[0]!;
+  const out: Record<string, string> = {};
+  let net: string | undefined;
+  let block: string[] = [];
+  const flush = () => { if (net) out[`show route ${net} export kernel1`] = `${header}\n${block.join("\n")}\n0000 \n`; };
+  for (const l of lines.slice(1)) {
+    const m = /^ (\S+\/\d+)\s/.exec(l);
+    if (m) { flush(); net = m[1]; block = [l]; } else if (l.startsWith(" \t") || l.startsWith("\t")) block.push(l);
+  }
+  flush();
+  return out;
+}
+
+const links = ["lo", "na0", "nb0", "vip0", "vip0p"].map((name, i) => ({ ifindex: i + 1, name, up: true }));
+const fakes: FakeBird[] = [];
+const recs: Reconciler[] = [];
+afterEach(async () => {
+  for (const r of recs.splice(0)) await r.stop();
+  for (const f of fakes.splice(0)) await f.close();
+});
+
+async function setup() {
+  const bird = await startFakeBird("bird-2.0.12", { replies: perPrefixReplies() });
+  fakes.push(bird);
+  const config = parseConfigText(`
+bird: {sockets: [${JSON.stringify(bird.socketPath)}]}
+protect: {kernelProtocols: [kernel1], repair: reinstall}
+vips:
+  - address: 10.111.100.9
+    announce: {table: 198}
+    return: {bgpPeer: up_b4}
+`);
+  const dp = new WatchedDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links);
+  const rec = createReconciler({ config, dataplane: dp, birdClients: [new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
+  recs.push(rec);
+  const watch = rec.watchKernel({ onChange: () => undefined });
+  await watch.started;
+  return { bird, dp, rec };
+}
+
+describe("incremental passes", () => {
+  it("the first apply is full and builds the cache; with nothing changed the next one is incremental and empty", async () => {
+    const { dp, rec, bird } = await setup();
+    expect(rec.fullPassReason).toBeDefined();
+    const first = await rec.apply();
+    expect(first.mode).toBe("full");
+    expect(rec.fullPassReason).toBeUndefined();
+    const before = bird.commands.length;
+    const second = await rec.apply();
+    expect(second.mode).toBe("incremental");
+    expect(second.plan?.ops).toEqual([]);
+    expect(bird.commands.length).toBe(before); // nothing named: BIRD is not asked
+    expect(dp.applies).toHaveLength(1);
+  });
+
+  it("a foreign deletion of a protected route is reinstalled from a per-prefix BIRD query", async () => {
+    const { dp, rec, bird } = await setup();
+    await rec.apply();
+    const victim = dp.sim.routes.find((r) => r.protocol === 12 && r.table === 254 && r.dst === "10.200.52.0/24")!;
+    dp.sim.routes.splice(dp.sim.routes.indexOf(victim), 1);
+    dp.emit([{ route: victim, deleted: true }]);
+    const res = await rec.apply();
+    expect(res.mode).toBe("incremental");
+    expect(bird.commands).toContain("show route 10.200.52.0/24 export kernel1");
+    expect(res.plan?.ops.map((o) => o.kind)).toEqual(["route.add"]);
+    expect(res.plan?.drift.map((d) => [d.kind, d.expected.dst])).toEqual([["missing", "10.200.52.0/24"]]);
+    expect(dp.sim.routes.some((r) => r.dst === "10.200.52.0/24" && r.protocol === 12)).toBe(true);
+    // a full audit afterwards finds nothing left to do for that key
+    const audit = await rec.plan();
+    expect(audit.plan?.ops.filter((o) => o.kind === "route.add" && o.route.dst === "10.200.52.0/24")).toEqual([]);
+  });
+
+  it("a route BIRD no longer exports (withdrawn) is not resurrected", async () => {
+    const { dp, rec } = await setup();
+    await rec.apply();
+    // BIRD withdrew it: the per-prefix query answers 8001 (no such net), as real BIRD 2 does
+    const victim = dp.sim.routes.find((r) => r.protocol === 12 && r.dst === "10.200.119.0/24")!;
+    const withdrawn = await startFakeBird("bird-2.0.12", { replies: { ...perPrefixReplies(), "show route 10.200.119.0/24 export kernel1": "8001 Network not found\n" } });
+    fakes.push(withdrawn);
+    const rec2 = createReconciler({ config: parseConfigText(`
+bird: {sockets: [${JSON.stringify(withdrawn.socketPath)}]}
+protect: {kernelProtocols: [kernel1], repair: reinstall}
+`), dataplane: dp, birdClients: [new BirdClient({ socketPath: withdrawn.socketPath, idleTimeoutMs: 300 })] });
+    recs.push(rec2);
+    await rec2.watchKernel({ onChange: () => undefined }).started;
+    const full = await rec2.apply(); // builds rec2's cache
+    expect(full.mode).toBe("full");
+    dp.sim.routes.splice(dp.sim.routes.indexOf(victim), 1);
+    dp.emit([{ route: victim, deleted: true }]);
+    const res = await rec2.apply();
+    expect(res.mode).toBe("incremental");
+    expect(res.plan?.ops).toEqual([]);
+    expect(dp.sim.routes.some((r) => r.dst === "10.200.119.0/24" && r.protocol === 12)).toBe(false);
+  });
+
+  it("a foreign route taking a protected key is left alone and reported as a conflict", async () => {
+    const { dp, rec } = await setup();
+    await rec.apply();
+    const victim = dp.sim.routes.find((r) => r.protocol === 12 && r.dst === "10.200.220.0/24")!;
+    const foreign: Route = { ...victim, protocol: 4, nexthops: [{ dev: "nb0", weight: 1, onlink: false }], scope: 253 };
+    dp.sim.routes.splice(dp.sim.routes.indexOf(victim), 1, foreign);
+    dp.emit([{ route: foreign, deleted: false }]);
+    const res = await rec.apply();
+    expect(res.mode).toBe("incremental");
+    expect(res.plan?.ops).toEqual([]);
+    expect(res.plan?.drift.map((d) => d.kind)).toEqual(["overwritten"]);
+    expect(dp.sim.routes).toContainEqual(foreign);
+  });
+
+  it("a VIP added at run time is installed by an incremental pass; a full audit then plans nothing for it", async () => {
+    const { dp, rec } = await setup();
+    await rec.apply();
+    rec.setVips([...rec.getVips(), { address: "10.111.100.10", announce: { table: 198 }, return: { bgpPeer: "up_b4" } }]);
+    const res = await rec.apply();
+    expect(res.mode).toBe("incremental");
+    expect(res.plan?.ops.map((o) => o.kind).sort()).toEqual(["address.add", "route.add", "route.add", "rule.add"]);
+    expect(res.applied?.failed).toBe(0);
+    const audit = await rec.plan();
+    expect(audit.plan?.ops.filter((o) => o.kind !== "route.add" || o.route.protocol === 201)).toEqual([]);
+    expect(dp.sim.addresses.some((a) => a.address === "10.111.100.10")).toBe(true);
+  });
+
+  it("rule and address events that echo its own applies cost no re-read; a foreign one does", async () => {
+    const { dp, rec } = await setup();
+    await rec.apply();
+    rec.setVips([...rec.getVips(), { address: "10.111.100.10", announce: { table: 198 }, return: { bgpPeer: "up_b4" } }]);
+    const res = await rec.apply();
+    const rule = res.plan!.ops.find((o) => o.kind === "rule.add")!;
+    const addr = res.plan!.ops.find((o) => o.kind === "address.add")!;
+    if (rule.kind !== "rule.add" || addr.kind !== "address.add") throw new Error("unexpected ops");
+    const reads = { ...dp.reads };
+    dp.onChange?.({ kinds: ["rule", "address"], routes: [], routesTruncated: false, events: 2, resync: false,
+      rules: [{ deleted: false, family: 4, priority: rule.rule.priority, from: rule.rule.from!, table: rule.rule.table!, protocol: 201 }],
+      addresses: [{ deleted: false, family: 4, dev: addr.address.dev, address: addr.address.address, prefixlen: 32, label: addr.address.label! }] });
+    expect((await rec.apply()).mode).toBe("incremental");
+    expect(dp.reads).toEqual(reads);
+    // a foreign rule: re-read, and left alone
+    dp.sim.rules.push({ family: 4, priority: 1500, from: "10.98.1.0/24", tos: 0, action: "lookup", table: 1001, protocol: 0 });
+    dp.onChange?.({ kinds: ["rule"], routes: [], routesTruncated: false, events: 1, resync: false,
+      rules: [{ deleted: false, family: 4, priority: 1500, from: "10.98.1.0/24", table: 1001, protocol: 0 }] });
+    const after = await rec.apply();
+    expect(after.mode).toBe("incremental");
+    expect(dp.reads.rules).toBe(reads.rules + 1);
+    expect(after.plan?.ops).toEqual([]);
+    expect(dp.sim.rules.some((r) => r.priority === 1500 && r.protocol === 0)).toBe(true);
+  });
+
+  it("removing a VIP removes its routes and rule at once and its address in the same call (full pass)", async () => {
+    const { dp, rec } = await setup();
+    const foreign201 = dp.sim.routes.filter((r) => r.protocol === 201); // proto 201 in unmanaged table 100: not ours
+    await rec.apply();
+    expect(dp.sim.addresses.some((a) => a.address === "10.111.100.9")).toBe(true);
+    rec.setVips([]);
+    const res = await rec.apply();
+    expect(res.mode).toBe("full"); // the address deletion needs every route: the pass went on in full
+    const kinds = res.applied!.results.map((r) => r.op.kind);
+    expect(kinds).toContain("rule.delete");
+    expect(kinds).toContain("address.delete");
+    expect(dp.sim.addresses.some((a) => a.address === "10.111.100.9")).toBe(false);
+    expect(dp.sim.rules.some((r) => r.protocol === 201)).toBe(false);
+    expect(dp.sim.routes.filter((r) => r.protocol === 201)).toEqual(foreign201);
+  });
+
+  it("a monitor restart, a truncated batch or an unparsed event in a big table forces a full pass", async () => {
+    const { dp, rec } = await setup();
+    await rec.apply();
+    dp.onChange?.({ kinds: ["route"], routes: [], routesTruncated: false, events: 1, resync: true });
+    expect((await rec.apply()).mode).toBe("full");
+    dp.onChange?.({ kinds: ["route"], routes: [{ family: 4, table: 254, dst: "10.9.9.0/24", deleted: false }], routesTruncated: false, events: 1, resync: false });
+    expect(rec.fullPassReason).toMatch(/table 254/);
+    expect((await rec.apply()).mode).toBe("full");
+    expect((await rec.apply()).mode).toBe("incremental");
+  });
+
+  it("without its own kernel watch the reconciler always runs full passes", async () => {
+    const bird = await startFakeBird("bird-2.0.12");
+    fakes.push(bird);
+    const config = parseConfigText(`bird: {sockets: [${JSON.stringify(bird.socketPath)}]}\nprotect: {kernelProtocols: [kernel1]}\n`);
+    const rec = createReconciler({ config, dataplane: new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links), birdClients: [new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
+    recs.push(rec);
+    expect((await rec.apply()).mode).toBe("full");
+    expect((await rec.apply()).mode).toBe("full");
+    expect(rec.fullPassReason).toMatch(/no kernel watch/);
+  });
+});
