@@ -91,9 +91,20 @@ function fail(what: string, detail: string, item?: unknown): never {
   throw new FibwardenError("FW_KERNEL_READ", `ip -json ${what}: ${detail}`, { details: { item } });
 }
 
+/**
+ * iproute2 prints a TOS by its name from /etc/iproute2/rt_dsfield when it has one (`"tos":
+ * "CS1"`): these are the names iproute2 ships. A site-specific name is still an error.
+ */
+const DSFIELD_NAMES: Readonly<Record<string, number>> = {
+  default: 0x00, AF11: 0x28, AF12: 0x30, AF13: 0x38, AF21: 0x48, AF22: 0x50, AF23: 0x58, AF31: 0x68,
+  AF32: 0x70, AF33: 0x78, AF41: 0x88, AF42: 0x90, AF43: 0x98, CS1: 0x20, CS2: 0x40, CS3: 0x60,
+  CS4: 0x80, CS5: 0xa0, CS6: 0xc0, CS7: 0xe0, EF: 0xb8,
+};
+
 function parseTos(v: string | number | undefined, what: string): number {
   if (v === undefined) return 0;
-  const n = typeof v === "number" ? v : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  const n = typeof v === "number" ? v : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^[0-9]+$/.test(v) ? Number(v)
+    : Object.hasOwn(DSFIELD_NAMES, v) ? DSFIELD_NAMES[v]! : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 255) fail(what, `unknown tos ${JSON.stringify(v)}`);
   return n;
 }

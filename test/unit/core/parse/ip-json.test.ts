@@ -230,3 +230,11 @@ describe("gaps found in real iproute2 6.1 output", () => {
     }
   });
 });
+
+describe("TOS names", () => {
+  it("reads the rt_dsfield names iproute2 6.1 prints (captured: tos 0x20 and 0xb8 in a namespace)", () => {
+    const dump = '[{"type":"unicast","dst":"10.5.0.0/24","tos":"CS1","dev":"v0","protocol":"static","scope":"link","flags":[]},{"type":"unicast","dst":"10.6.0.0/24","tos":"EF","dev":"v0","protocol":"boot","scope":"link","flags":[]}]';
+    expect(parseIpRoutes(dump, 4).map((r) => [r.dst, r.tos])).toEqual([["10.5.0.0/24", 0x20], ["10.6.0.0/24", 0xb8]]);
+    expect(() => parseIpRoutes('[{"type":"unicast","dst":"10.5.0.0/24","tos":"gold","dev":"v0"}]', 4)).toThrow(/unknown tos/);
+  });
+});
