@@ -224,6 +224,12 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
     const a = canonicalAddress(v);
     for (const t of [desired.tables.get(a), deps.previousTables.get(a)]) if (t !== undefined) tables.add(t);
   }
+  if (scope.rereadRules || scope.rereadAddresses || scope.rereadLinks) {
+    // Rules or addresses changed under us: a VIP may move to another source table, so every
+    // source table is planned (they are small; this is not the per-VIP fast path).
+    for (const r of sourceRoutes) tables.add(r.table);
+    for (const r of desired.desired.routes) if (r.table >= sourceRange.from && r.table <= sourceRange.to) tables.add(r.table);
+  }
   const configured = new Map(deps.vips.map((v) => [canonicalAddress(v.address), v]));
   for (const v of scope.vips) {
     // A VIP's announce route is its host prefix in its announce table (before and after).
