@@ -57,8 +57,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const plog = log.child({ pass: id });
     plog.debug({ reasons }, "pass start");
     let result: PassResult;
-    // Only kernel events can be handled incrementally; anything else re-reads everything.
-    const full = reasons.some((r) => r !== "kernel");
+    // Kernel events and ticks can be handled incrementally; anything else re-reads everything.
+    const full = reasons.some((r) => r !== "kernel" && r !== "tick");
     const cpu0 = process.cpuUsage();
     try {
       result = await reconciler.apply({ full });
@@ -115,16 +115,20 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     }, () => undefined);
   }, config.daemon.birdPollIntervalMs);
   // The periodic full pass is the safety net behind the incremental ones; on a big table it is
-  // spaced so that it costs at most `resyncCpuPercent` of a CPU.
-  let resync: ReturnType<typeof setTimeout> | undefined;
-  const armResync = (lastFullCpuMs: number): void => {
-    clearTimeout(resync);
-    if (stopped) return;
-    const floorMs = config.daemon.resyncIntervalSeconds * 1000;
-    const budgetMs = lastFullCpuMs * (100 / config.daemon.resyncCpuPercent);
-    resync = setTimeout(() => scheduler.trigger("resync"), Math.min(86_400_000, Math.max(floorMs, budgetMs)));
+  // spaced so that it costs at most `resyncCpuPercent` of a CPU. Every `resyncIntervalSeconds`
+  // the daemon runs either that full pass (when due) or a cheap incremental one (`tick`), so
+  // that the last-successful-pass metric stays fresh on a quiet node.
+  let lastFullAt = Date.now();
+  let lastFullCpuMs = 0;
+  const armResync = (cpuMs: number): void => {
+    lastFullAt = Date.now();
+    lastFullCpuMs = cpuMs;
   };
-  armResync(0);
+  const resync = setInterval(() => {
+    const floorMs = config.daemon.resyncIntervalSeconds * 1000;
+    const dueMs = Math.min(86_400_000, Math.max(floorMs, lastFullCpuMs * (100 / config.daemon.resyncCpuPercent)));
+    scheduler.trigger(Date.now() - lastFullAt >= dueMs - 50 ? "resync" : "tick");
+  }, config.daemon.resyncIntervalSeconds * 1000);
 
   const reload = async (): Promise<boolean> => {
     try {
@@ -186,7 +190,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       if (stopped) return;
       stopped = true;
       clearInterval(birdPoll);
-      clearTimeout(resync);
+      clearInterval(resync);
       clearTimeout(retryTimer);
       clearTimeout(reloadTimer);
       fsWatcher?.close();

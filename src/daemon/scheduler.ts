@@ -3,7 +3,7 @@
 // arrives during a pass gets exactly one more pass after it.
 
 /** Why a pass was asked for. */
-export type TriggerReason = "start" | "kernel" | "bird" | "config" | "resync" | "retry" | "manual";
+export type TriggerReason = "start" | "kernel" | "bird" | "config" | "resync" | "tick" | "retry" | "manual";
 
 /** Options of the scheduler. */
 export interface SchedulerOptions {
