@@ -84,7 +84,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     if (result.observationComplete) {
       everComplete = true;
       retryMs = RETRY_MIN_MS;
-      plog.info({ reasons, mode: result.mode, ms: Math.round(result.elapsedMs), ops: result.plan?.ops.length ?? 0, drift: result.plan?.drift.length ?? 0, conflicts: result.plan?.conflicts.length ?? 0 }, "pass done");
+      plog.info({
+        reasons, mode: result.mode, ms: Math.round(result.elapsedMs), ops: result.plan?.ops.length ?? 0,
+        drift: result.plan?.drift.length ?? 0, conflicts: result.plan?.conflicts.length ?? 0,
+        driftNow: result.current?.drift.length ?? 0, conflictsNow: result.current?.conflicts.length ?? 0,
+      }, "pass done");
     } else {
       for (const p of [...result.bird.problems, ...result.kernel.problems]) plog.warn({ code: p.code, socket: (p as { socket?: string }).socket, err: p.message }, "observation incomplete: nothing deleted");
       // Retry with capped backoff: the periodic resync alone could leave the node unmanaged for long.

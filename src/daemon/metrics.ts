@@ -10,8 +10,8 @@ export class DaemonMetrics {
   readonly passDuration = new Histogram({ name: "fibwarden_pass_duration_seconds", help: "Duration of a reconcile pass (observe, plan, apply).", buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   readonly planOps = new Gauge({ name: "fibwarden_plan_operations", help: "Operations in the last plan, by kind.", labelNames: ["kind"], registers: [this.registry] });
   readonly withheld = new Gauge({ name: "fibwarden_plan_withheld_operations", help: "Deletions withheld by the last plan because the observation was incomplete.", registers: [this.registry] });
-  readonly drift = new Gauge({ name: "fibwarden_drift", help: "Drift of protected BIRD routes in the last full pass, by kind.", labelNames: ["kind"], registers: [this.registry] });
-  readonly conflicts = new Gauge({ name: "fibwarden_conflicts", help: "Conflicts in the last full pass, by reason.", labelNames: ["reason"], registers: [this.registry] });
+  readonly drift = new Gauge({ name: "fibwarden_drift", help: "Drift of protected BIRD routes known now (the last full pass, updated by incremental passes), by kind.", labelNames: ["kind"], registers: [this.registry] });
+  readonly conflicts = new Gauge({ name: "fibwarden_conflicts", help: "Conflicts known now (the last full pass, updated by incremental passes), by reason.", labelNames: ["reason"], registers: [this.registry] });
   readonly applyErrors = new Counter({ name: "fibwarden_apply_errors_total", help: "Operations that failed to apply.", registers: [this.registry] });
   readonly applied = new Counter({ name: "fibwarden_applied_operations_total", help: "Operations applied, by kind.", labelNames: ["kind"], registers: [this.registry] });
   readonly observationComplete = new Gauge({ name: "fibwarden_observation_complete", help: "1 when the last pass observed the source completely (bird, kernel).", labelNames: ["source"], registers: [this.registry] });
@@ -33,13 +33,16 @@ export class DaemonMetrics {
     this.planOps.reset();
     for (const op of r.plan?.ops ?? []) this.planOps.inc({ kind: op.kind });
     if (r.mode === "full") {
-      // An incremental pass sees only what changed: the gauges keep the last full pass's view.
       this.protectedRoutes.set(r.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0));
+      this.withheld.set(r.plan?.withheld.length ?? 0);
+    }
+    // What the reconciler knows now: an incremental pass updates only what it looked at.
+    const current = r.current ?? (r.plan ? { conflicts: r.plan.conflicts, drift: r.plan.drift } : undefined);
+    if (current) {
       this.drift.reset();
       this.conflicts.reset();
-      this.withheld.set(r.plan?.withheld.length ?? 0);
-      for (const d of r.plan?.drift ?? []) this.drift.inc({ kind: d.kind });
-      for (const c of r.plan?.conflicts ?? []) this.conflicts.inc({ reason: c.reason });
+      for (const d of current.drift) this.drift.inc({ kind: d.kind });
+      for (const c of current.conflicts) this.conflicts.inc({ reason: c.reason });
     }
     for (const res of r.applied?.results ?? []) {
       if (res.status === "applied") this.applied.inc({ kind: res.op.kind });

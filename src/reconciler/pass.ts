@@ -7,7 +7,7 @@ import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
 import { plan } from "../core/plan/plan.js";
-import type { LiveState, Plan } from "../core/plan/types.js";
+import type { Conflict, Drift, LiveState, Plan } from "../core/plan/types.js";
 import { composeDesired, type DesiredResult } from "./desire.js";
 import { observeBird, type BirdObservation } from "./observe-bird.js";
 
@@ -57,6 +57,11 @@ export interface PassResult {
   desired?: DesiredResult;
   plan?: Plan;
   applied?: ApplyResult;
+  /**
+   * The conflicts and drift the reconciler knows of after this pass: a full pass's own, or an
+   * incremental pass's merged into the earlier findings outside its scope. Set by the Reconciler.
+   */
+  current?: { conflicts: Conflict[]; drift: Drift[] };
   elapsedMs: number;
 }
 

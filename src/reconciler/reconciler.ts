@@ -58,6 +58,9 @@ export class Reconciler {
   private lastBird: BirdObservation | undefined;
   private previousVips = new Map<string, VipConfig>();
   private previousTables: ReadonlyMap<string, number> = new Map();
+  /** Conflicts and drift known now (a full pass's, updated by incremental passes). */
+  private readonly conflicts = new Map<string, Conflict>();
+  private readonly drift = new Map<string, Drift>();
   private scope: IncrementalScope = emptyScope();
   private pendingRoutes: RouteChange[] = [];
   private pendingRuleEvents: RuleEvent[] = [];
@@ -242,11 +245,13 @@ export class Reconciler {
         }, this.takeScope(cache), { apply, ...(signal ? { signal } : {}) });
         if (out.ok) result = out.result;
         if (out.needFull !== undefined) this.invalidate(out.needFull);
+        if (out.ok && this.fullReason === undefined) this.mergeFindings(out.result, out.covers);
       }
       if (result === undefined || this.fullReason !== undefined) {
         const incremental = result;
         result = await this.fullPass(apply, purge, signal);
         if (incremental?.applied) result.applied = mergeApplied(incremental.applied, result.applied);
+        this.mergeFindings(result, () => true);
       }
       this.previousVips = new Map(this.vips.map((v) => [canonicalAddress(v.address), v]));
       if (result.desired) this.previousTables = result.desired.tables;
@@ -258,6 +263,16 @@ export class Reconciler {
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Replaces the findings `covers` selects with the pass's own; sets `result.current`. */
+  private mergeFindings(result: PassResult, covers: (f: Conflict | Drift) => boolean): void {
+    if (result.plan === undefined) return;
+    for (const [k, f] of this.conflicts) if (covers(f)) this.conflicts.delete(k);
+    for (const [k, f] of this.drift) if (covers(f)) this.drift.delete(k);
+    for (const c of result.plan.conflicts) this.conflicts.set(`${c.object}|${c.reason}|${c.key}`, c);
+    for (const d of result.plan.drift) this.drift.set(`${d.kind}|${d.key}`, d);
+    result.current = { conflicts: [...this.conflicts.values()], drift: [...this.drift.values()] };
   }
 
   private async fullPass(apply: boolean, purge: boolean, signal?: AbortSignal): Promise<PassResult> {

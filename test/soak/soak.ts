@@ -443,7 +443,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       }
       if (conflictExpected) {
         const last = lastPassDone();
-        if (!last || (Number(last.conflicts ?? 0) === 0 && Number(last.drift ?? 0) === 0)) problems.push(`(d) a foreign route holds a protected/VIP key but the last pass reports no conflict or drift: ${JSON.stringify(last)}`);
+        // `conflictsNow`/`driftNow`: what the daemon knows after the pass (an incremental pass
+        // looks only at what changed; its totals include earlier findings).
+        const known = (l: typeof last, k: "conflicts" | "drift") => Number(l?.[`${k}Now`] ?? l?.[k] ?? 0);
+        if (!last || (known(last, "conflicts") === 0 && known(last, "drift") === 0)) problems.push(`(d) a foreign route holds a protected/VIP key but the last pass reports no conflict or drift: ${JSON.stringify(last)}`);
       }
       // The applier's last guard refusing an operation means the planner tried to touch what is not fibwarden's.
       const refused = daemon.entries.find((e) => timeOf(e) >= roundStart && e.msg === "operation failed" && e.status === "refused");
