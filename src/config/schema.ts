@@ -113,8 +113,8 @@ const birdSchema = z.strictObject({
     .describe("Longest silence allowed between two bytes of a reply, in milliseconds."),
   replyTimeoutMs: int(1, 3_600_000).default(60_000)
     .describe("Time allowed for one whole reply, in milliseconds (`show route all` on a full table is large)."),
-  maxReplyBytes: int(4_096, 2 ** 32).default(64 * 1024 * 1024)
-    .describe("Largest reply accepted, in bytes; a larger one fails with FW_BIRD_REPLY_TOO_LARGE."),
+  maxReplyBytes: int(4_096, 2 ** 32).default(1024 * 1024 * 1024)
+    .describe("Largest reply accepted, in bytes; a larger one fails with FW_BIRD_REPLY_TOO_LARGE. Route replies are streamed (parsed and released as they arrive), so this bounds a runaway reply, not memory: `show route export` of a full IPv4 table (1M routes) is about 94 MB, so the default (1 GiB) leaves room for ten times that."),
 });
 
 const ownershipSchema = z.strictObject({

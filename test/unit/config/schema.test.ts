@@ -17,7 +17,7 @@ function issuesOf(text: string): ConfigIssue[] {
 const DEFAULTS = {
   bird: {
     sockets: ["/run/bird/bird.ctl"], restrict: true, connectTimeoutMs: 2000, idleTimeoutMs: 10000,
-    replyTimeoutMs: 60000, maxReplyBytes: 64 * 1024 * 1024,
+    replyTimeoutMs: 60000, maxReplyBytes: 1024 * 1024 * 1024,
   },
   ownership: {
     protocol: 201, tables: { from: 1000, to: 1999 }, rulePriorities: { from: 1000, to: 1999 },
