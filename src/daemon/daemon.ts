@@ -45,7 +45,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const metrics = new DaemonMetrics();
   let reconciler: Reconciler = createReconciler({ config });
   let passId = 0;
-  let lastResult: PassResult | undefined;
+  // Only what readiness needs: holding the last PassResult would keep a full table's routes alive.
+  let lastComplete: boolean | undefined;
   let everComplete = false;
   let stopped = false;
   let retryMs = RETRY_MIN_MS;
@@ -66,7 +67,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       plog.error({ err }, "pass failed");
       return;
     }
-    lastResult = result;
+    lastComplete = result.observationComplete;
     metrics.record(result);
     if (result.mode === "full") {
       const cpu = process.cpuUsage(cpu0);
@@ -175,7 +176,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     alive: () => !stopped,
     ready: () => {
       if (!everComplete) return { ok: false, reason: "no complete observation yet" };
-      if (lastResult && !lastResult.observationComplete) return { ok: false, reason: "last observation incomplete (BIRD or kernel unreachable): deleting nothing" };
+      if (lastComplete === false) return { ok: false, reason: "last observation incomplete (BIRD or kernel unreachable): deleting nothing" };
       return { ok: true, reason: "ready" };
     },
   }, metrics);

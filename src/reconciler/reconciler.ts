@@ -290,7 +290,8 @@ export class Reconciler {
     if (active && this.watchActive && this.epoch === epoch && result.observationComplete && !purge) {
       this.cache = cacheFromObservation(result.kernel);
       if (result.applied) applyToCache(this.cache, result.applied);
-      this.lastBird = result.bird;
+      // Incremental passes ask BIRD per prefix: keep the protocols, not their routes (1M at full table).
+      this.lastBird = { ...result.bird, kernelProtocols: result.bird.kernelProtocols.map((k) => ({ ...k, routes: [], skipped: [], syncErrors: [] })) };
       if ((result.applied?.failed ?? 0) > 0) this.invalidate("operations failed");
     } else {
       this.cache = undefined;
