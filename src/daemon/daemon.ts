@@ -52,6 +52,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let retryMs = RETRY_MIN_MS;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let lastBirdSignature = "";
+  let passRunning = false;
+  let passGeneration = 0;
 
   const runOnePass = async (reasons: TriggerReason[]): Promise<void> => {
     const id = ++passId;
@@ -61,11 +63,15 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     // Kernel events and ticks can be handled incrementally; anything else re-reads everything.
     const full = reasons.some((r) => r !== "kernel" && r !== "tick");
     const cpu0 = process.cpuUsage();
+    passRunning = true;
+    passGeneration++;
     try {
       result = await reconciler.apply({ full });
     } catch (err) {
       plog.error({ err }, "pass failed");
       return;
+    } finally {
+      passRunning = false;
     }
     lastComplete = result.observationComplete;
     metrics.record(result);
@@ -110,14 +116,21 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     });
   };
 
+  // The BIRD poll never overlaps a pass: a poll queued behind a full table's export on the same
+  // connection waits seconds, may time out, and a timed-out poll reads as a change (seen at 1M
+  // routes: a full pass started another, forever). A poll that overlapped a pass is dropped.
+  let pollInFlight = false;
   const birdPoll = setInterval(() => {
-    if (stopped) return;
+    if (stopped || passRunning || pollInFlight) return;
+    const generation = passGeneration;
+    pollInFlight = true;
     reconciler.birdSignature().then((sig) => {
+      if (generation !== passGeneration || passRunning) return;
       if (sig !== lastBirdSignature) {
         if (lastBirdSignature !== "") scheduler.trigger("bird");
         lastBirdSignature = sig;
       }
-    }, () => undefined);
+    }, () => undefined).finally(() => { pollInFlight = false; });
   }, config.daemon.birdPollIntervalMs);
   // The periodic full pass is the safety net behind the incremental ones; on a big table it is
   // spaced so that it costs at most `resyncCpuPercent` of a CPU. Every `resyncIntervalSeconds`
@@ -130,6 +143,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     lastFullCpuMs = cpuMs;
   };
   const resync = setInterval(() => {
+    if (passRunning) return; // a pass (perhaps a long full one) is running: nothing to add
     const floorMs = config.daemon.resyncIntervalSeconds * 1000;
     const dueMs = Math.min(86_400_000, Math.max(floorMs, lastFullCpuMs * (100 / config.daemon.resyncCpuPercent)));
     scheduler.trigger(Date.now() - lastFullAt >= dueMs - 50 ? "resync" : "tick");

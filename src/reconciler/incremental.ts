@@ -20,7 +20,7 @@ import { addressKey, ruleKey } from "../core/model/keys.js";
 import type { Route } from "../core/model/route.js";
 import type { Rule } from "../core/model/rule.js";
 import type { SysctlValue } from "../core/model/sysctl.js";
-import { canonicalAddress, canonicalPrefix, type Family } from "../core/net/ip.js";
+import { canonicalAddress, type Family } from "../core/net/ip.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
 import { plan } from "../core/plan/plan.js";
 import type { Conflict, Drift, LiveState, PlanOp } from "../core/plan/types.js";
@@ -66,7 +66,7 @@ export interface IncrementalScope {
   rereadAddresses: boolean;
   rereadLinks: boolean;
   rereadSysctls: boolean;
-  /** VIP addresses whose configuration changed (added, removed or edited). */
+  /** VIP addresses (canonical) whose configuration changed (added, removed or edited). */
   vips: Set<string>;
 }
 
@@ -107,11 +107,14 @@ export function scopeKey(family: Family, table: number, dst: string): string {
   return `${family}|${table}|${dst}`;
 }
 
-/** The prefix of a host address (/32, /128). */
+/**
+ * The host prefix of a VIP address. VIP addresses are canonical (the config schema and
+ * `setVips` canonicalize them), so this is string work, not parsing: a pass may do it for every
+ * one of 10k VIPs.
+ */
 function hostOf(address: string): { family: Family; dst: string } {
-  const a = canonicalAddress(address);
-  const family: Family = a.includes(":") ? 6 : 4;
-  return { family, dst: canonicalPrefix(a, family) };
+  const family: Family = address.includes(":") ? 6 : 4;
+  return { family, dst: `${address}/${family === 4 ? 32 : 128}` };
 }
 
 /** Refreshes what the scope says changed; throws on a read failure. */
@@ -215,9 +218,13 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
   const birdNoRoutes: BirdObservation = { ...deps.bird, kernelProtocols: [] };
   // Desire only the VIPs this pass touches when that is exact (building 10k VIPs costs ~200 ms).
   const touched = touchedVips(deps, scope);
-  const desireVips = touched === undefined ? deps.vips : deps.vips.filter((v) => touched.has(canonicalAddress(v.address)));
+  const desireVips = touched === undefined ? deps.vips : deps.vips.filter((v) => touched.has(v.address));
+  const peers = new Map<string, ReturnType<typeof resolvePeerFromIndex>>(); // few neighbors, many VIPs
   const desired = composeDesired(config, desireVips, birdNoRoutes, view, policy, cache.interfaces, {
-    resolvePeer: (neighbor) => resolvePeerFromIndex(cache.index, neighbor),
+    resolvePeer: (neighbor) => {
+      if (!peers.has(neighbor)) peers.set(neighbor, resolvePeerFromIndex(cache.index, neighbor));
+      return peers.get(neighbor);
+    },
   });
   if (touched !== undefined) {
     // The VIP → table map of every VIP: the previous one, with the touched VIPs' entries redone.
@@ -231,8 +238,7 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
   const keys = new Set(scope.keys);
   const tables = new Set(scope.tables);
   for (const v of scope.vips) {
-    const a = canonicalAddress(v);
-    for (const t of [desired.tables.get(a), deps.previousTables.get(a)]) if (t !== undefined) tables.add(t);
+    for (const t of [desired.tables.get(v), deps.previousTables.get(v)]) if (t !== undefined) tables.add(t);
   }
   if (touched !== undefined) {
     // The source tables of the touched VIPs are planned whole, as the VIPs' own.
@@ -244,11 +250,11 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
     for (const r of sourceRoutes) tables.add(r.table);
     for (const r of desired.desired.routes) if (r.table >= sourceRange.from && r.table <= sourceRange.to) tables.add(r.table);
   }
-  const configured = new Map(deps.vips.map((v) => [canonicalAddress(v.address), v]));
+  const configured = new Map(deps.vips.map((v) => [v.address, v]));
   for (const v of scope.vips) {
     // A VIP's announce route is its host prefix in its announce table (before and after).
     const { family, dst } = hostOf(v);
-    for (const cfg of [configured.get(canonicalAddress(v)), deps.previousVips.get(canonicalAddress(v))]) {
+    for (const cfg of [configured.get(v), deps.previousVips.get(v)]) {
       const announce = cfg?.announce?.table;
       if (announce !== undefined) keys.add(scopeKey(family, announce, dst));
     }
@@ -278,7 +284,7 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
   const allRules = scope.rereadRules;
   const allAddresses = scope.rereadAddresses || scope.rereadLinks;
   const vipHosts = new Set([...scope.vips].map((v) => hostOf(v).dst));
-  const vipIps = new Set([...scope.vips].map((v) => canonicalAddress(v)));
+  const vipIps = new Set(scope.vips);
   const ruleIn = (r: Rule): boolean => allRules || (r.from !== undefined && vipHosts.has(r.from));
   const addressIn = (a: InterfaceAddress): boolean => allAddresses || vipIps.has(a.address);
   const desiredScoped = {
@@ -336,17 +342,17 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
  */
 function touchedVips(deps: IncrementalDeps, scope: IncrementalScope): Set<string> | undefined {
   if (scope.rereadRules || scope.rereadAddresses || scope.rereadLinks) return undefined;
-  const touched = new Set([...scope.vips].map((v) => canonicalAddress(v)));
+  const touched = new Set(scope.vips);
   // A VIP without its rule in the kernel competes for a fresh source table with new VIPs (in
   // address order): it is always desired, so that the subset assigns tables as all VIPs would.
   const ruled = new Set<string>();
   for (const r of deps.cache.rules) if (r.protocol === deps.policy.protocol && r.from !== undefined) ruled.add(r.from);
-  for (const v of deps.vips) if (!ruled.has(hostOf(v.address).dst)) touched.add(canonicalAddress(v.address));
+  for (const v of deps.vips) if (!ruled.has(hostOf(v.address).dst)) touched.add(v.address);
   const managed = (t: number): boolean => deps.policy.tables.some((r) => t >= r.from && t <= r.to);
   const byAnnounce = new Map<string, string>(); // `table|host` → VIP
   for (const v of [...deps.vips, ...deps.previousVips.values()]) {
     const t = v.announce?.table;
-    if (t !== undefined) byAnnounce.set(`${t}|${hostOf(v.address).dst}`, canonicalAddress(v.address));
+    if (t !== undefined) byAnnounce.set(`${t}|${hostOf(v.address).dst}`, v.address);
   }
   const bySource = new Map<number, string[]>();
   for (const [v, t] of deps.previousTables) bySource.set(t, [...(bySource.get(t) ?? []), v]);

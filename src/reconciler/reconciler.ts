@@ -105,10 +105,11 @@ export class Reconciler {
    * fields it leaves out (`device: lo`). The next pass uses them.
    */
   setVips(vips: ReadonlyArray<Partial<VipConfig> & { address: string }>): void {
-    const next = vips.map((v) => ({ device: "lo", ...v }) as VipConfig);
+    // Canonical addresses from here on (passes compare them as strings, 10k at a time).
+    const next = vips.map((v) => ({ device: "lo", ...v, address: canonicalAddress(v.address) }) as VipConfig);
     this.currentPolicy = widenPolicy(this.currentPolicy, next);
-    const before = new Map(this.vips.map((v) => [canonicalAddress(v.address), JSON.stringify(v)]));
-    const after = new Map(next.map((v) => [canonicalAddress(v.address), JSON.stringify(v)]));
+    const before = new Map(this.vips.map((v) => [v.address, JSON.stringify(v)]));
+    const after = new Map(next.map((v) => [v.address, JSON.stringify(v)]));
     for (const [a, j] of after) if (before.get(a) !== j) this.scope.vips.add(a);
     for (const a of before.keys()) if (!after.has(a)) this.scope.vips.add(a);
     this.vips = next;
@@ -253,7 +254,7 @@ export class Reconciler {
         if (incremental?.applied) result.applied = mergeApplied(incremental.applied, result.applied);
         this.mergeFindings(result, () => true);
       }
-      this.previousVips = new Map(this.vips.map((v) => [canonicalAddress(v.address), v]));
+      this.previousVips = new Map(this.vips.map((v) => [v.address, v]));
       if (result.desired) this.previousTables = result.desired.tables;
       this.emit("pass", result);
       if (!result.observationComplete) this.emit("incomplete", result);
@@ -279,6 +280,7 @@ export class Reconciler {
     const epoch = this.epoch;
     const active = this.watchActive;
     this.fullReason = undefined;
+    this.cache = undefined; // the dump below replaces it; let its routes go during the pass (memory)
     this.pendingRoutes = []; // the dump below reflects them; later events are applied after it
     this.pendingRuleEvents = [];
     this.pendingAddressEvents = [];
