@@ -6,6 +6,7 @@ import { checkLabSupport } from "../lab/index.js";
 import { benchBird } from "./bird-bench.js";
 import { benchKernel } from "./kernel-bench.js";
 import { benchLatency } from "./latency-bench.js";
+import { benchPass } from "./pass-bench.js";
 import { benchPlan } from "./plan-bench.js";
 import { formatTable } from "./stats.js";
 
@@ -36,6 +37,12 @@ if (lab.ok) {
   process.stdout.write(`\n## kernel read and apply (iproute2 in a lab namespace)\n${formatTable(await benchKernel(sizes))}`);
 } else {
   process.stdout.write(`\n## kernel read and apply: skipped (${lab.reason})\n`);
+}
+if (lab.ok) {
+  gc?.();
+  process.stdout.write(`\n## full pass vs the slower raw dump, its peak RSS, IPv6 (real BIRD + kernel in a lab)\n${formatTable(await benchPass(sizes))}`);
+} else {
+  process.stdout.write(`\n## full pass vs the slower raw dump: skipped (${lab.reason})\n`);
 }
 if (lab.ok) {
   gc?.();
