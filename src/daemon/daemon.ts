@@ -94,7 +94,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       plog.info({
         reasons, mode: result.mode, ms: Math.round(result.elapsedMs), ops: result.plan?.ops.length ?? 0,
         drift: result.plan?.drift.length ?? 0, conflicts: result.plan?.conflicts.length ?? 0,
-        driftNow: result.current?.drift.length ?? 0, conflictsNow: result.current?.conflicts.length ?? 0,
+        driftNow: result.current?.drift ?? 0, conflictsNow: result.current?.conflicts ?? 0,
       }, "pass done");
     } else {
       for (const p of [...result.bird.problems, ...result.kernel.problems]) plog.warn({ code: p.code, socket: (p as { socket?: string }).socket, err: p.message }, "observation incomplete: nothing deleted");

@@ -37,12 +37,16 @@ export class DaemonMetrics {
       this.withheld.set(r.plan?.withheld.length ?? 0);
     }
     // What the reconciler knows now: an incremental pass updates only what it looked at.
-    const current = r.current ?? (r.plan ? { conflicts: r.plan.conflicts, drift: r.plan.drift } : undefined);
-    if (current) {
+    if (r.current) {
       this.drift.reset();
       this.conflicts.reset();
-      for (const d of current.drift) this.drift.inc({ kind: d.kind });
-      for (const c of current.conflicts) this.conflicts.inc({ reason: c.reason });
+      for (const [kind, n] of Object.entries(r.current.driftKinds)) this.drift.set({ kind }, n);
+      for (const [reason, n] of Object.entries(r.current.conflictReasons)) this.conflicts.set({ reason }, n);
+    } else if (r.plan) {
+      this.drift.reset();
+      this.conflicts.reset();
+      for (const d of r.plan.drift) this.drift.inc({ kind: d.kind });
+      for (const c of r.plan.conflicts) this.conflicts.inc({ reason: c.reason });
     }
     for (const res of r.applied?.results ?? []) {
       if (res.status === "applied") this.applied.inc({ kind: res.op.kind });

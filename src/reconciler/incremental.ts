@@ -23,7 +23,8 @@ import type { SysctlValue } from "../core/model/sysctl.js";
 import { canonicalAddress, type Family } from "../core/net/ip.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
 import { plan } from "../core/plan/plan.js";
-import type { Conflict, Drift, LiveState, PlanOp } from "../core/plan/types.js";
+import type { LiveState, PlanOp } from "../core/plan/types.js";
+import type { FindingScope } from "./findings.js";
 import { composeDesired } from "./desire.js";
 import type { BirdObservation } from "./observe-bird.js";
 import type { KernelObservation, PassResult } from "./pass.js";
@@ -93,7 +94,7 @@ export interface IncrementalDeps {
 
 /** The outcome of an incremental pass, or why a full pass is needed instead. */
 export type IncrementalOutcome =
-  | { ok: true; result: PassResult; needFull?: string; covers: (f: Conflict | Drift) => boolean }
+  | { ok: true; result: PassResult; needFull?: string; scope: FindingScope }
   | { ok: false; needFull: string };
 
 /** Splits a `family|table|dst` scope key. */
@@ -322,16 +323,8 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
   const needFull = deferred.length > 0 ? `${deferred.length} address deletion(s) need a full pass`
     : failed > 0 ? `${failed} operation(s) failed` : undefined;
   // What this pass looked at: its findings replace earlier ones there (the reconciler's totals).
-  const covers = (f: Conflict | Drift): boolean => {
-    if ("expected" in f) return inScope(f.expected);
-    const obj = f.desired ?? f.holder;
-    if (obj === undefined) return false;
-    if (f.object === "route") return inScope(obj as Route);
-    if (f.object === "rule") return ruleIn(obj as Rule);
-    if (f.object === "address") return addressIn(obj as InterfaceAddress);
-    return true; // sysctls: always planned whole
-  };
-  return needFull === undefined ? { ok: true, result, covers } : { ok: true, result, needFull, covers };
+  const looked: FindingScope = { keys, tables, ruleIn, addressIn };
+  return needFull === undefined ? { ok: true, result, scope: looked } : { ok: true, result, needFull, scope: looked };
 }
 
 /**

@@ -7,7 +7,8 @@ import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
 import { plan } from "../core/plan/plan.js";
-import type { Conflict, Drift, LiveState, Plan } from "../core/plan/types.js";
+import type { LiveState, Plan } from "../core/plan/types.js";
+import type { FindingCounts } from "./findings.js";
 import { composeDesired, type DesiredResult } from "./desire.js";
 import { observeBird, type BirdObservation } from "./observe-bird.js";
 
@@ -58,10 +59,11 @@ export interface PassResult {
   plan?: Plan;
   applied?: ApplyResult;
   /**
-   * The conflicts and drift the reconciler knows of after this pass: a full pass's own, or an
-   * incremental pass's merged into the earlier findings outside its scope. Set by the Reconciler.
+   * Totals of the conflicts and drift the reconciler knows of after this pass: a full pass's
+   * own, or an incremental pass's merged into the earlier findings outside its scope (the lists:
+   * `Reconciler.currentFindings()`). Set by the Reconciler.
    */
-  current?: { conflicts: Conflict[]; drift: Drift[] };
+  current?: FindingCounts;
   elapsedMs: number;
 }
 

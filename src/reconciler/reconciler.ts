@@ -14,6 +14,7 @@ import { FibwardenError } from "../core/errors.js";
 import { canonicalAddress } from "../core/net/ip.js";
 import type { KernelChange, RouteChange } from "../adapters/ports.js";
 import { addressEventAgrees, ruleEventAgrees, type AddressEvent, type RuleEvent } from "../core/parse/ip-monitor-objects.js";
+import { Findings } from "./findings.js";
 import type { BirdObservation } from "./observe-bird.js";
 import { cacheFromObservation, applyToCache, emptyScope, runIncrementalPass, scopeKey, type IncrementalScope, type KernelCache } from "./incremental.js";
 import { assertPolicy, type OwnershipPolicy } from "../core/ownership.js";
@@ -50,6 +51,8 @@ export class Reconciler {
   private readonly dataplane: Dataplane;
   private readonly birdClients: BirdClient[];
   private vips: VipConfig[];
+  /** Per VIP address: the object setVips was given and its JSON (to spot changes cheaply). */
+  private vipSources = new Map<string, { src: object; json: string }>();
   private readonly listeners = new Map<keyof ReconcilerEvents, Set<(...args: never[]) => void>>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -59,8 +62,7 @@ export class Reconciler {
   private previousVips = new Map<string, VipConfig>();
   private previousTables: ReadonlyMap<string, number> = new Map();
   /** Conflicts and drift known now (a full pass's, updated by incremental passes). */
-  private readonly conflicts = new Map<string, Conflict>();
-  private readonly drift = new Map<string, Drift>();
+  private readonly findings = new Findings();
   private scope: IncrementalScope = emptyScope();
   private pendingRoutes: RouteChange[] = [];
   private pendingRuleEvents: RuleEvent[] = [];
@@ -76,6 +78,7 @@ export class Reconciler {
     this.config = options.config;
     this.currentPolicy = configToPolicy(options.config);
     this.vips = [...options.config.vips];
+    for (const v of this.vips) this.vipSources.set(v.address, { src: v, json: JSON.stringify(v) });
     this.dataplane = options.dataplane ?? createKernelDataplane({
       timeoutMs: 60_000, ownProtocol: this.config.ownership.protocol,
       ...(this.config.kernel.netns ? { netns: this.config.kernel.netns } : {}),
@@ -105,13 +108,22 @@ export class Reconciler {
    * fields it leaves out (`device: lo`). The next pass uses them.
    */
   setVips(vips: ReadonlyArray<Partial<VipConfig> & { address: string }>): void {
-    // Canonical addresses from here on (passes compare them as strings, 10k at a time).
-    const next = vips.map((v) => ({ device: "lo", ...v, address: canonicalAddress(v.address) }) as VipConfig);
+    // Canonical addresses from here on (passes compare them as strings, 10k at a time). The
+    // caller's objects are remembered: one passed again unchanged is not compared field by field.
+    const nextSources = new Map<string, { src: object; json: string }>();
+    const next: VipConfig[] = [];
+    for (const v of vips) {
+      const address = canonicalAddress(v.address);
+      const prev = this.vipSources.get(address);
+      const vip = { device: "lo", ...v, address } as VipConfig;
+      const json = prev !== undefined && prev.src === v ? prev.json : JSON.stringify(vip);
+      if (prev === undefined || prev.json !== json) this.scope.vips.add(address);
+      nextSources.set(address, { src: v, json });
+      next.push(vip);
+    }
+    for (const a of this.vipSources.keys()) if (!nextSources.has(a)) this.scope.vips.add(a);
     this.currentPolicy = widenPolicy(this.currentPolicy, next);
-    const before = new Map(this.vips.map((v) => [v.address, JSON.stringify(v)]));
-    const after = new Map(next.map((v) => [v.address, JSON.stringify(v)]));
-    for (const [a, j] of after) if (before.get(a) !== j) this.scope.vips.add(a);
-    for (const a of before.keys()) if (!after.has(a)) this.scope.vips.add(a);
+    this.vipSources = nextSources;
     this.vips = next;
   }
 
@@ -246,13 +258,19 @@ export class Reconciler {
         }, this.takeScope(cache), { apply, ...(signal ? { signal } : {}) });
         if (out.ok) result = out.result;
         if (out.needFull !== undefined) this.invalidate(out.needFull);
-        if (out.ok && this.fullReason === undefined) this.mergeFindings(out.result, out.covers);
+        if (out.ok && this.fullReason === undefined && out.result.plan) {
+          this.findings.replaceInScope(out.scope, out.result.plan.conflicts, out.result.plan.drift);
+          out.result.current = this.findings.totals();
+        }
       }
       if (result === undefined || this.fullReason !== undefined) {
         const incremental = result;
         result = await this.fullPass(apply, purge, signal);
         if (incremental?.applied) result.applied = mergeApplied(incremental.applied, result.applied);
-        this.mergeFindings(result, () => true);
+        if (result.plan) {
+          this.findings.replaceAll(result.plan.conflicts, result.plan.drift);
+          result.current = this.findings.totals();
+        }
       }
       this.previousVips = new Map(this.vips.map((v) => [v.address, v]));
       if (result.desired) this.previousTables = result.desired.tables;
@@ -266,14 +284,9 @@ export class Reconciler {
     return run;
   }
 
-  /** Replaces the findings `covers` selects with the pass's own; sets `result.current`. */
-  private mergeFindings(result: PassResult, covers: (f: Conflict | Drift) => boolean): void {
-    if (result.plan === undefined) return;
-    for (const [k, f] of this.conflicts) if (covers(f)) this.conflicts.delete(k);
-    for (const [k, f] of this.drift) if (covers(f)) this.drift.delete(k);
-    for (const c of result.plan.conflicts) this.conflicts.set(`${c.object}|${c.reason}|${c.key}`, c);
-    for (const d of result.plan.drift) this.drift.set(`${d.kind}|${d.key}`, d);
-    result.current = { conflicts: [...this.conflicts.values()], drift: [...this.drift.values()] };
+  /** Every conflict and drift known now: the last full pass's, updated by incremental passes. */
+  currentFindings(): { conflicts: Conflict[]; drift: Drift[] } {
+    return this.findings.list();
   }
 
   private async fullPass(apply: boolean, purge: boolean, signal?: AbortSignal): Promise<PassResult> {

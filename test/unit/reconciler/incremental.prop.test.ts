@@ -71,7 +71,7 @@ type Step =
   | { t: "ruleAdd"; prio: number; net: number; proto: number }
   | { t: "ruleDelOurs"; pick: number }
   | { t: "addrDelOurs"; pick: number }
-  | { t: "vipToggle" };
+  | { t: "vips"; pick: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ t: fc.constant("del" as const), pick: fc.nat() }),
@@ -79,7 +79,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ t: fc.constant("ruleAdd" as const), prio: fc.constantFrom(500, 1000, 1500), net: fc.nat(3), proto: fc.constantFrom(0, 4) }),
   fc.record({ t: fc.constant("ruleDelOurs" as const), pick: fc.nat() }),
   fc.record({ t: fc.constant("addrDelOurs" as const), pick: fc.nat() }),
-  fc.constant({ t: "vipToggle" as const }),
+  fc.record({ t: fc.constant("vips" as const), pick: fc.nat(3) }),
 );
 
 let bird: FakeBird;
@@ -111,7 +111,6 @@ vips: [${JSON.stringify(VIP_A)}]
           { table: 198, dst: "10.111.100.9/32", metric: 0 }, { table: 198, dst: "10.111.100.10/32", metric: 0 },
           ...sourceTables.map((table) => ({ table, dst: "0.0.0.0/0", metric: 0 })),
         ];
-        let vipB = false;
         for (const steps of rounds) {
           for (const s of steps) {
             const sim = dp.sim;
@@ -140,8 +139,8 @@ vips: [${JSON.stringify(VIP_A)}]
               const a = ours[s.pick % Math.max(1, ours.length)];
               if (a) { sim.deleteAddress(a); dp.address(a, true); }
             } else {
-              vipB = !vipB;
-              rec.setVips(vipB ? [VIP_A, VIP_B] : [VIP_A]);
+              // any VIP set, the configured VIP_A removed too
+              rec.setVips([[VIP_A], [VIP_A, VIP_B], [VIP_B], []][s.pick]!);
             }
           }
           const before = dp.sim.snapshot();
