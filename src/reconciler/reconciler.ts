@@ -51,8 +51,10 @@ export class Reconciler {
   private readonly dataplane: Dataplane;
   private readonly birdClients: BirdClient[];
   private vips: VipConfig[];
-  /** Per VIP address: the object setVips was given and its JSON (to spot changes cheaply). */
+  /** Per VIP address: its JSON as last set (to spot changed VIPs). */
   private vipSources = new Map<string, { src: object; json: string }>();
+  /** VIP address text → canonical address (bounded). */
+  private readonly canonicalVip = new Map<string, string>();
   private readonly listeners = new Map<keyof ReconcilerEvents, Set<(...args: never[]) => void>>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -113,12 +115,19 @@ export class Reconciler {
     const nextSources = new Map<string, { src: object; json: string }>();
     const next: VipConfig[] = [];
     for (const v of vips) {
-      const address = canonicalAddress(v.address);
-      const prev = this.vipSources.get(address);
+      // Parsing 10k addresses costs more than the rest: reuse the canonical form of an address
+      // text seen before (the rest is rebuilt, so a caller that mutates its objects is still seen).
+      let address = this.canonicalVip.get(v.address);
+      if (address === undefined) {
+        address = canonicalAddress(v.address);
+        if (this.canonicalVip.size > 1_000_000) this.canonicalVip.clear();
+        this.canonicalVip.set(v.address, address);
+      }
       const vip = { device: "lo", ...v, address } as VipConfig;
-      const json = prev !== undefined && prev.src === v ? prev.json : JSON.stringify(vip);
-      if (prev === undefined || prev.json !== json) this.scope.vips.add(address);
-      nextSources.set(address, { src: v, json });
+      const json = JSON.stringify(vip);
+      const prev = this.vipSources.get(vip.address);
+      if (prev === undefined || prev.json !== json) this.scope.vips.add(vip.address);
+      nextSources.set(vip.address, { src: v, json });
       next.push(vip);
     }
     for (const a of this.vipSources.keys()) if (!nextSources.has(a)) this.scope.vips.add(a);
