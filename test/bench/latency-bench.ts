@@ -9,7 +9,8 @@
 // Not a test: it prints a table and never asserts on time.
 // Run alone (as root): node --expose-gc --import tsx test/bench/latency-bench.ts
 // Env: BENCH_LAT_VIPS (default 1000,10000), BENCH_LAT_EVENTS (200), BENCH_LAT_BUDGET_S (per batch,
-// 90), BENCH_LAT_PROTECTED (1000000), BENCH_LAT_IDLE_S (60), BENCH_LAT_PARTS (a,b,c).
+// 90), BENCH_LAT_PROTECTED (1000000), BENCH_LAT_IDLE_S (60), BENCH_LAT_PARTS (a,b,c),
+// BENCH_LAT_DAEMON_PROF (a directory: CPU profiles of the daemons of (b) and (c)).
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -210,7 +211,9 @@ async function startDaemon(t: TwoUplinkTopology, name: string, daemon: string): 
   await ensureBuilt();
   const cfg = join(t.lab.dir, `${name}.yaml`);
   writeFileSync(cfg, daemonConfig(t, daemon));
-  const proc = execa(process.execPath, [CLI_PATH, "run", "--config", cfg], { reject: false, all: true });
+  // BENCH_LAT_DAEMON_PROF=<dir>: CPU-profile the daemon (written when it stops on SIGTERM).
+  const prof = process.env.BENCH_LAT_DAEMON_PROF;
+  const proc = execa(process.execPath, [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), CLI_PATH, "run", "--config", cfg], { reject: false, all: true });
   let logs = "";
   const waiters: { text: string; from: number; resolve: (t: number) => void }[] = [];
   proc.all?.on("data", (d: Buffer) => {
@@ -240,8 +243,11 @@ async function startDaemon(t: TwoUplinkTopology, name: string, daemon: string): 
 
 async function stopDaemon(d: Daemon | undefined): Promise<void> {
   if (!d) return;
-  d.proc.kill("SIGKILL");
+  // SIGTERM (a clean stop) when profiling, so that the profile is written; SIGKILL after 10 s.
+  d.proc.kill(process.env.BENCH_LAT_DAEMON_PROF ? "SIGTERM" : "SIGKILL");
+  const timer = setTimeout(() => d.proc.kill("SIGKILL"), 10_000);
   await d.proc.catch(() => undefined);
+  clearTimeout(timer);
 }
 
 /** The i-th bulk route of the static protocol `bulk4` (see bulkNodeConfig). */
@@ -363,7 +369,7 @@ async function loadBulk(t: TwoUplinkTopology, n: number): Promise<BenchRow[]> {
   if (n <= 0) return [];
   const ns = t.ns.node.name;
   const s = performance.now();
-  await t.birds.node.configure(bulkNodeConfig(t, n));
+  await t.birds.node.configure(bulkNodeConfig(t, n), 300_000);
   await pollUntil(async () => {
     const c = await countLines(ns, ["-4", "route", "show", "proto", "bird"]);
     return { done: c >= n, detail: String(c) };

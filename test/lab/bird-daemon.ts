@@ -28,7 +28,8 @@ export interface BirdHandle {
   /** Sends one command on a fresh control connection and returns the raw reply. */
   query(command: string, timeoutMs?: number): Promise<string>;
   /** Replaces the config file and runs `configure`; throws if BIRD rejects it. */
-  configure(configText: string): Promise<string>;
+  /** Writes, validates and loads a new config; `timeoutMs` for `configure` (default 15 s; a 1M-route static protocol needs more). */
+  configure(configText: string, timeoutMs?: number): Promise<string>;
   /** Stops BIRD with SIGTERM (SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
   /** Sends `signal` (default SIGKILL); for fatal signals waits (bounded) for the exit. */
@@ -129,10 +130,10 @@ class BirdDaemon implements BirdHandle {
     return queryBird(this.socketPath, command, timeoutMs);
   }
 
-  async configure(configText: string): Promise<string> {
+  async configure(configText: string, timeoutMs = 15_000): Promise<string> {
     this.writeConfig(configText);
     await this.validate();
-    const reply = await this.query("configure", 15_000);
+    const reply = await this.query("configure", timeoutMs);
     if (/^[89]\d{3}[ -]/m.test(reply)) throw new Error(`lab: BIRD ${this.name} refused the new config: ${reply}`);
     return reply;
   }
