@@ -63,6 +63,8 @@ export class Reconciler {
   private lastBird: BirdObservation | undefined;
   private previousVips = new Map<string, VipConfig>();
   private previousTables: ReadonlyMap<string, number> = new Map();
+  /** The VIP list `previousVips` was built from (rebuilt only when setVips replaced it). */
+  private previousVipsOf: readonly VipConfig[] | undefined;
   /** Conflicts and drift known now (a full pass's, updated by incremental passes). */
   private readonly findings = new Findings();
   private scope: IncrementalScope = emptyScope();
@@ -281,7 +283,10 @@ export class Reconciler {
           result.current = this.findings.totals();
         }
       }
-      this.previousVips = new Map(this.vips.map((v) => [v.address, v]));
+      if (this.previousVipsOf !== this.vips) {
+        this.previousVips = new Map(this.vips.map((v) => [v.address, v]));
+        this.previousVipsOf = this.vips;
+      }
       if (result.desired) this.previousTables = result.desired.tables;
       this.emit("pass", result);
       if (!result.observationComplete) this.emit("incomplete", result);
