@@ -51,8 +51,8 @@ export class Reconciler {
   private readonly dataplane: Dataplane;
   private readonly birdClients: BirdClient[];
   private vips: VipConfig[];
-  /** Per VIP address: its JSON as last set (to spot changed VIPs). */
-  private vipSources = new Map<string, { src: object; json: string }>();
+  /** Per VIP address: the VIP as last set (to spot changed VIPs). */
+  private vipSources = new Map<string, VipConfig>();
   /** VIP address text → canonical address (bounded). */
   private readonly canonicalVip = new Map<string, string>();
   private readonly listeners = new Map<keyof ReconcilerEvents, Set<(...args: never[]) => void>>();
@@ -82,7 +82,7 @@ export class Reconciler {
     this.config = options.config;
     this.currentPolicy = configToPolicy(options.config);
     this.vips = [...options.config.vips];
-    for (const v of this.vips) this.vipSources.set(v.address, { src: v, json: JSON.stringify(v) });
+    for (const v of this.vips) this.vipSources.set(v.address, v);
     this.dataplane = options.dataplane ?? createKernelDataplane({
       timeoutMs: 60_000, ownProtocol: this.config.ownership.protocol,
       ...(this.config.kernel.netns ? { netns: this.config.kernel.netns } : {}),
@@ -114,7 +114,7 @@ export class Reconciler {
   setVips(vips: ReadonlyArray<Partial<VipConfig> & { address: string }>): void {
     // Canonical addresses from here on (passes compare them as strings, 10k at a time). The
     // caller's objects are remembered: one passed again unchanged is not compared field by field.
-    const nextSources = new Map<string, { src: object; json: string }>();
+    const nextSources = new Map<string, VipConfig>();
     const next: VipConfig[] = [];
     for (const v of vips) {
       // Parsing 10k addresses costs more than the rest: reuse the canonical form of an address
@@ -126,10 +126,9 @@ export class Reconciler {
         this.canonicalVip.set(v.address, address);
       }
       const vip = { device: "lo", ...v, address } as VipConfig;
-      const json = JSON.stringify(vip);
       const prev = this.vipSources.get(vip.address);
-      if (prev === undefined || prev.json !== json) this.scope.vips.add(vip.address);
-      nextSources.set(vip.address, { src: v, json });
+      if (prev === undefined || !plainEqual(prev, vip)) this.scope.vips.add(vip.address);
+      nextSources.set(vip.address, vip);
       next.push(vip);
     }
     for (const a of this.vipSources.keys()) if (!nextSources.has(a)) this.scope.vips.add(a);
@@ -403,6 +402,17 @@ export function widenPolicy(policy: OwnershipPolicy, vips: readonly VipConfig[])
   const widened = { ...policy, tables, addressDevices: devices };
   assertPolicy(widened);
   return widened;
+}
+
+/** Deep equality of JSON-like values (VIP configs), without serializing 10k of them per call. */
+export function plainEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => plainEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** The results of an incremental pass followed by a full one, in order. */

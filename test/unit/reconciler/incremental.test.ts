@@ -234,3 +234,30 @@ protect: {kernelProtocols: [kernel1], repair: reinstall}
     expect(rec.fullPassReason).toMatch(/no kernel watch/);
   });
 });
+
+describe("VIP change detection", () => {
+  it("plainEqual compares VIP configs by content, ignoring undefined fields", async () => {
+    const { plainEqual } = await import("../../../src/reconciler/reconciler.js");
+    const a = { address: "10.1.1.1", device: "lo", announce: { table: 198 }, return: { gateway: "10.0.0.1", device: "eth0" } };
+    expect(plainEqual(a, structuredClone(a))).toBe(true);
+    expect(plainEqual(a, { ...a, announce: { table: 199 } })).toBe(false);
+    expect(plainEqual(a, { ...a, return: { bgpPeer: "up" } })).toBe(false);
+    expect(plainEqual({ ...a, extra: undefined }, a)).toBe(true);
+    expect(plainEqual([1, 2], [1, 2])).toBe(true);
+    expect(plainEqual([1, 2], { 0: 1, 1: 2 })).toBe(false);
+  });
+
+  it("an edited VIP is replanned incrementally; the same VIPs as new objects change nothing", async () => {
+    const { dp, rec } = await setup();
+    await rec.apply();
+    rec.setVips(rec.getVips().map((v) => structuredClone(v)));
+    const same = await rec.apply();
+    expect(same.mode).toBe("incremental");
+    expect(same.plan?.ops).toEqual([]);
+    rec.setVips(rec.getVips().map((v) => ({ ...v, announce: { table: 199 } })));
+    const moved = await rec.apply();
+    expect(moved.mode).toBe("incremental");
+    expect(moved.applied?.results.map((r) => `${r.op.kind} ${r.status}`).sort()).toEqual(["route.add applied", "route.delete applied"]);
+    expect(dp.sim.routes.filter((r) => r.protocol === 201 && r.dst === "10.111.100.9/32").map((r) => r.table)).toEqual([199]);
+  });
+});
