@@ -84,7 +84,7 @@ kernel: {netns: ${t.ns.node.name}}
 ownership: {announceTables: [${ANNOUNCE_TABLE}]}
 protect: {kernelProtocols: [${t.plan.kernelProtocols.v4}, ${t.plan.kernelProtocols.v6}], repair: reinstall}
 sysctls: {rpFilter: {"lxc*": 0}}
-daemon: {listen: "127.0.0.1:0", debounceMs: 50, birdPollIntervalMs: 300, resyncIntervalSeconds: 2, logLevel: debug}
+daemon: {listen: "127.0.0.1:0", debounceMs: 50, birdPollIntervalMs: 300, resyncIntervalSeconds: 2, resyncCpuPercent: 100, logLevel: debug}
 vips:
 ${vips.map((v) => `  - {address: ${v}, announce: {table: ${ANNOUNCE_TABLE}}, return: {gateway: ${a.router.ipv4}, device: ${a.node.ifname}}}`).join("\n")}
 `;

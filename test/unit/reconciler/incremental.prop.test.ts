@@ -9,58 +9,22 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BirdClient } from "../../../src/adapters/bird/client.js";
-import type { KernelChange, KernelWatch, WatchOptions } from "../../../src/adapters/ports.js";
 import { parseConfigText } from "../../../src/config/parse.js";
-import type { InterfaceAddress } from "../../../src/core/model/address.js";
 import type { Route } from "../../../src/core/model/route.js";
 import type { Rule } from "../../../src/core/model/rule.js";
 import { createReconciler } from "../../../src/reconciler/reconciler.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
-import { FakeDataplane } from "../../support/fake-dataplane.js";
-import { loadKernelFixture, readFixture } from "../../support/fixtures.js";
+import { perPrefixExportReplies, WatchedDataplane } from "../../support/watched-dataplane.js";
+import { loadKernelFixture } from "../../support/fixtures.js";
 import { KernelSim } from "../../support/kernel-sim.js";
 import { checkSafety } from "../../support/safety.js";
 
 const RUNS = Math.max(10, Math.round(Number(process.env.FC_RUNS ?? 2000) / 20));
 
-class WatchedDataplane extends FakeDataplane {
-  onChange: ((c: KernelChange) => void) | undefined;
-  override watch(opts: WatchOptions): KernelWatch {
-    this.onChange = opts.onChange;
-    return { started: Promise.resolve(), stop: async () => { this.onChange = undefined; } };
-  }
-  send(c: Partial<KernelChange>): void {
-    this.onChange?.({ kinds: [], routes: [], routesTruncated: false, events: 1, resync: false, ...c });
-  }
-  route(route: Route, deleted: boolean): void {
-    this.send({ kinds: ["route"], routes: [{ family: route.family, table: route.table, dst: route.dst, deleted, route }] });
-  }
-  rule(r: Rule, deleted: boolean): void {
-    this.send({ kinds: ["rule"], rules: [{ deleted, family: r.family, priority: r.priority, from: r.from!, table: r.table!, protocol: r.protocol }] });
-  }
-  address(a: InterfaceAddress, deleted: boolean): void {
-    this.send({ kinds: ["address"], addresses: [{ deleted, family: a.family, dev: a.dev, address: a.address, prefixlen: a.prefixlen, ...(a.label ? { label: a.label } : {}) }] });
-  }
-}
 
 const links = ["lo", "na0", "nb0", "vip0", "vip0p"].map((name, i) => ({ ifindex: i + 1, name, up: true }));
 const UNKNOWN = ["10.250.1.0/24", "10.250.2.0/24"];
 
-/** Per-prefix export replies cut from the captured full export; BIRD's 8001 for nets it lacks. */
-function replies(): Record<string, string> {
-  const lines = readFixture("bird/bird-2.0.12/show-route-export-kernel1.txt").split("\n");
-  const out: Record<string, string> = {};
-  let net: string | undefined;
-  let block: string[] = [];
-  const flush = () => { if (net) out[`show route ${net} export kernel1`] = `${lines[0]}\n${block.join("\n")}\n0000 \n`; };
-  for (const l of lines.slice(1)) {
-    const m = /^ (\S+\/\d+)\s/.exec(l);
-    if (m) { flush(); net = m[1]; block = [l]; } else if (l.startsWith("\t") || l.startsWith(" \t")) block.push(l);
-  }
-  flush();
-  for (const u of UNKNOWN) out[`show route ${u} export kernel1`] = "8001 Network not found\n";
-  return out;
-}
 
 const VIP_A = { address: "10.111.100.9", announce: { table: 198 }, return: { bgpPeer: "up_b4" } };
 const VIP_B = { address: "10.111.100.10", announce: { table: 198 }, return: { gateway: "10.111.1.1", device: "na0" } };
@@ -83,7 +47,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 let bird: FakeBird;
-beforeAll(async () => { bird = await startFakeBird("bird-2.0.12", { replies: replies() }); });
+beforeAll(async () => { bird = await startFakeBird("bird-2.0.12", { replies: perPrefixExportReplies(UNKNOWN) }); });
 afterAll(async () => { await bird.close(); });
 
 describe("incremental passes (property)", () => {
@@ -117,7 +81,7 @@ vips: [${JSON.stringify(VIP_A)}]
             if (s.t === "del") {
               const cands = sim.routes.filter((r) => keys.some((k) => k.table === r.table && k.dst === r.dst));
               const r = cands[s.pick % Math.max(1, cands.length)];
-              if (r) { sim.deleteRoute(r); dp.route(r, true); }
+              if (r) { sim.deleteRoute(r); dp.emit([{ route: r, deleted: true }]); }
             } else if (s.t === "put") {
               const k = keys[s.key % keys.length]!;
               const r: Route = s.blackhole
@@ -125,7 +89,7 @@ vips: [${JSON.stringify(VIP_A)}]
                 : { family: 4, table: k.table, dst: k.dst, type: "unicast", protocol: s.proto, metric: k.metric, tos: 0, scope: 253, nexthops: [{ dev: "nb0", weight: 1, onlink: false }] };
               try {
                 if (s.replace) sim.replaceRoute(r); else sim.addRoute(r);
-                dp.route(r, false);
+                dp.emit([{ route: r, deleted: false }]);
               } catch { /* EEXIST: the kernel refused, no event */ }
             } else if (s.t === "ruleAdd") {
               const r: Rule = { family: 4, priority: s.prio, from: `10.98.${s.net}.0/24`, tos: 0, action: "lookup", table: 1001, protocol: s.proto };

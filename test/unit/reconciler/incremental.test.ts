@@ -4,48 +4,16 @@
 // Each scenario checks what the incremental pass did against what a full pass then finds.
 import { afterEach, describe, expect, it } from "vitest";
 import { BirdClient } from "../../../src/adapters/bird/client.js";
-import type { KernelChange, KernelWatch, WatchOptions } from "../../../src/adapters/ports.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import type { Route } from "../../../src/core/model/route.js";
 import { createReconciler, type Reconciler } from "../../../src/reconciler/reconciler.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
 import { FakeDataplane } from "../../support/fake-dataplane.js";
-import { loadKernelFixture, readFixture } from "../../support/fixtures.js";
+import { perPrefixExportReplies, WatchedDataplane } from "../../support/watched-dataplane.js";
+import { loadKernelFixture } from "../../support/fixtures.js";
 import { KernelSim } from "../../support/kernel-sim.js";
 
-/** A fake dataplane whose watch the test drives. */
-class WatchedDataplane extends FakeDataplane {
-  onChange: ((c: KernelChange) => void) | undefined;
-  reads = { rules: 0, addresses: 0 };
-  override async readRules() { this.reads.rules++; return super.readRules(); }
-  override async readAddresses() { this.reads.addresses++; return super.readAddresses(); }
-  override watch(opts: WatchOptions): KernelWatch {
-    this.onChange = opts.onChange;
-    return { started: Promise.resolve(), stop: async () => { this.onChange = undefined; } };
-  }
-  emit(routes: Array<{ route: Route; deleted: boolean }>, kinds: KernelChange["kinds"] = ["route"]): void {
-    this.onChange?.({
-      kinds, events: routes.length, routesTruncated: false, resync: false,
-      routes: routes.map(({ route, deleted }) => ({ family: route.family, table: route.table, dst: route.dst, deleted, route })),
-    });
-  }
-}
 
-/** `show route <net> export kernel1` replies cut from the captured full export. */
-function perPrefixReplies(): Record<string, string> {
-  const lines = readFixture("bird/bird-2.0.12/show-route-export-kernel1.txt").split("\n");
-  const header = lines[0]!;
-  const out: Record<string, string> = {};
-  let net: string | undefined;
-  let block: string[] = [];
-  const flush = () => { if (net) out[`show route ${net} export kernel1`] = `${header}\n${block.join("\n")}\n0000 \n`; };
-  for (const l of lines.slice(1)) {
-    const m = /^ (\S+\/\d+)\s/.exec(l);
-    if (m) { flush(); net = m[1]; block = [l]; } else if (l.startsWith(" \t") || l.startsWith("\t")) block.push(l);
-  }
-  flush();
-  return out;
-}
 
 const links = ["lo", "na0", "nb0", "vip0", "vip0p"].map((name, i) => ({ ifindex: i + 1, name, up: true }));
 const fakes: FakeBird[] = [];
@@ -56,7 +24,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const bird = await startFakeBird("bird-2.0.12", { replies: perPrefixReplies() });
+  const bird = await startFakeBird("bird-2.0.12", { replies: perPrefixExportReplies() });
   fakes.push(bird);
   const config = parseConfigText(`
 bird: {sockets: [${JSON.stringify(bird.socketPath)}]}
@@ -111,7 +79,7 @@ describe("incremental passes", () => {
     await rec.apply();
     // BIRD withdrew it: the per-prefix query answers 8001 (no such net), as real BIRD 2 does
     const victim = dp.sim.routes.find((r) => r.protocol === 12 && r.dst === "10.200.119.0/24")!;
-    const withdrawn = await startFakeBird("bird-2.0.12", { replies: { ...perPrefixReplies(), "show route 10.200.119.0/24 export kernel1": "8001 Network not found\n" } });
+    const withdrawn = await startFakeBird("bird-2.0.12", { replies: { ...perPrefixExportReplies(), "show route 10.200.119.0/24 export kernel1": "8001 Network not found\n" } });
     fakes.push(withdrawn);
     const rec2 = createReconciler({ config: parseConfigText(`
 bird: {sockets: [${JSON.stringify(withdrawn.socketPath)}]}

@@ -1,0 +1,54 @@
+// Test support for incremental passes: a fake dataplane whose kernel watch the test drives (it
+// delivers KernelChange batches as the monitor would), and BIRD's per-prefix export replies cut
+// from a captured full export, for the fake BIRD.
+import type { KernelChange, KernelWatch, WatchOptions } from "../../src/adapters/ports.js";
+import type { InterfaceAddress } from "../../src/core/model/address.js";
+import type { Route } from "../../src/core/model/route.js";
+import type { Rule } from "../../src/core/model/rule.js";
+import { FakeDataplane } from "./fake-dataplane.js";
+import { readFixture } from "./fixtures.js";
+
+/** A fake dataplane whose watch the test drives; counts rule and address re-reads. */
+export class WatchedDataplane extends FakeDataplane {
+  onChange: ((c: KernelChange) => void) | undefined;
+  reads = { rules: 0, addresses: 0 };
+  override async readRules() { this.reads.rules++; return super.readRules(); }
+  override async readAddresses() { this.reads.addresses++; return super.readAddresses(); }
+  override watch(opts: WatchOptions): KernelWatch {
+    this.onChange = opts.onChange;
+    return { started: Promise.resolve(), stop: async () => { this.onChange = undefined; } };
+  }
+  /** Delivers one batch (defaults: nothing changed, one event). */
+  send(c: Partial<KernelChange>): void {
+    this.onChange?.({ kinds: [], routes: [], routesTruncated: false, events: 1, resync: false, ...c });
+  }
+  /** Route events with their routes, as the monitor reports them. */
+  emit(routes: Array<{ route: Route; deleted: boolean }>, kinds: KernelChange["kinds"] = ["route"]): void {
+    this.send({ kinds, events: routes.length, routes: routes.map(({ route, deleted }) => ({ family: route.family, table: route.table, dst: route.dst, deleted, route })) });
+  }
+  rule(r: Rule, deleted: boolean): void {
+    this.send({ kinds: ["rule"], rules: [{ deleted, family: r.family, priority: r.priority, from: r.from!, table: r.table!, protocol: r.protocol }] });
+  }
+  address(a: InterfaceAddress, deleted: boolean): void {
+    this.send({ kinds: ["address"], addresses: [{ deleted, family: a.family, dev: a.dev, address: a.address, prefixlen: a.prefixlen, ...(a.label ? { label: a.label } : {}) }] });
+  }
+}
+
+/**
+ * `show route <net> export kernel1` replies cut from the captured BIRD 2 full export, plus BIRD's
+ * `8001 Network not found` for each of `missing`.
+ */
+export function perPrefixExportReplies(missing: readonly string[] = []): Record<string, string> {
+  const lines = readFixture("bird/bird-2.0.12/show-route-export-kernel1.txt").split("\n");
+  const out: Record<string, string> = {};
+  let net: string | undefined;
+  let block: string[] = [];
+  const flush = () => { if (net) out[`show route ${net} export kernel1`] = `${lines[0]}\n${block.join("\n")}\n0000 \n`; };
+  for (const l of lines.slice(1)) {
+    const m = /^ (\S+\/\d+)\s/.exec(l);
+    if (m) { flush(); net = m[1]; block = [l]; } else if (l.startsWith("\t") || l.startsWith(" \t")) block.push(l);
+  }
+  flush();
+  for (const u of missing) out[`show route ${u} export kernel1`] = "8001 Network not found\n";
+  return out;
+}
