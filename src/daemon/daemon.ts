@@ -53,7 +53,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let lastBirdSignature = "";
   let passRunning = false;
-  let passGeneration = 0;
+  let fullRunning = false;
+  let fullGeneration = 0;
 
   const runOnePass = async (reasons: TriggerReason[]): Promise<void> => {
     const id = ++passId;
@@ -64,7 +65,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const full = reasons.some((r) => r !== "kernel" && r !== "tick");
     const cpu0 = process.cpuUsage();
     passRunning = true;
-    passGeneration++;
+    if (full) {
+      fullRunning = true;
+      fullGeneration++;
+    }
     try {
       result = await reconciler.apply({ full });
     } catch (err) {
@@ -72,7 +76,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       return;
     } finally {
       passRunning = false;
+      fullRunning = false;
     }
+    if (result.mode === "full" && !full) fullGeneration++; // the reconciler fell back to one
     lastComplete = result.observationComplete;
     metrics.record(result);
     if (result.mode === "full") {
@@ -116,16 +122,18 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     });
   };
 
-  // The BIRD poll never overlaps a pass: a poll queued behind a full table's export on the same
-  // connection waits seconds, may time out, and a timed-out poll reads as a change (seen at 1M
-  // routes: a full pass started another, forever). A poll that overlapped a pass is dropped.
+  // The BIRD poll never overlaps a full pass: a poll queued behind a full table's export on the
+  // same connection waits seconds, may time out, and a timed-out poll reads as a change (seen at
+  // 1M routes: a full pass started another, forever). A poll that overlapped a full pass is
+  // dropped. Incremental passes ask BIRD little (one prefix at a time) and do not count: the
+  // soak showed that dropping polls for them (a tick every 2 s) hid a stopped BIRD.
   let pollInFlight = false;
   const birdPoll = setInterval(() => {
-    if (stopped || passRunning || pollInFlight) return;
-    const generation = passGeneration;
+    if (stopped || fullRunning || pollInFlight) return;
+    const generation = fullGeneration;
     pollInFlight = true;
     reconciler.birdSignature().then((sig) => {
-      if (generation !== passGeneration || passRunning) return;
+      if (generation !== fullGeneration || fullRunning) return;
       if (sig !== lastBirdSignature) {
         if (lastBirdSignature !== "") scheduler.trigger("bird");
         lastBirdSignature = sig;
