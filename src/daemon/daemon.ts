@@ -135,7 +135,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     reconciler.birdSignature().then((sig) => {
       if (generation !== fullGeneration || fullRunning) return;
       if (sig !== lastBirdSignature) {
-        if (lastBirdSignature !== "") scheduler.trigger("bird");
+        // A change, or BIRD unreachable on the first poll (a pass then says so and goes unready).
+        if (lastBirdSignature !== "" || sig.includes("unreachable")) scheduler.trigger("bird");
         lastBirdSignature = sig;
       }
     }, () => undefined).finally(() => { pollInFlight = false; });
