@@ -7,23 +7,15 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { netnsSkipReason } from "../support/netns-skip.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelDataplane, type KernelDataplane } from "../../src/adapters/kernel/index.js";
 import type { KernelChange, KernelWatch, RouteChange } from "../../src/adapters/ports.js";
 import { routeKey } from "../../src/core/model/keys.js";
 import { routesEqual, type Route } from "../../src/core/model/route.js";
 
-function skipReason(): string | undefined {
-  if (process.platform !== "linux") return `platform is ${process.platform}`;
-  if (process.getuid?.() !== 0) return "not running as root (network namespaces need CAP_SYS_ADMIN)";
-  const probe = `fwmprobe${randomBytes(3).toString("hex")}`;
-  const r = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8", timeout: 5_000 });
-  if (r.status !== 0) return `\`ip netns add\` failed: ${(r.stderr || r.error?.message || "").trim()}`;
-  spawnSync("ip", ["netns", "delete", probe], { timeout: 5_000 });
-  return undefined;
-}
 
-const SKIP = skipReason();
+const SKIP = netnsSkipReason("fwmprobe");
 if (SKIP !== undefined) console.warn(`\n*** SKIPPING test/integration/kernel-watch-routes.test.ts: ${SKIP} ***\n`);
 
 const NS = `fwmon${process.pid.toString(36)}${randomBytes(2).toString("hex")}`;

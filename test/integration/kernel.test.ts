@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { netnsSkipReason } from "../support/netns-skip.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelDataplane, type KernelDataplane } from "../../src/adapters/kernel/index.js";
 import type { KernelChange, KernelWatch } from "../../src/adapters/ports.js";
@@ -16,17 +17,8 @@ import { routesEqual, type Route } from "../../src/core/model/route.js";
 import { rulesEqual, type Rule } from "../../src/core/model/rule.js";
 import type { PlanOp } from "../../src/core/plan/types.js";
 
-function skipReason(): string | undefined {
-  if (process.platform !== "linux") return `platform is ${process.platform}`;
-  if (process.getuid?.() !== 0) return "not running as root (network namespaces need CAP_SYS_ADMIN)";
-  const probe = `fwkprobe${randomBytes(3).toString("hex")}`;
-  const r = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8", timeout: 5_000 });
-  if (r.status !== 0) return `\`ip netns add\` failed: ${(r.stderr || r.error?.message || "").trim()}`;
-  spawnSync("ip", ["netns", "delete", probe], { timeout: 5_000 });
-  return undefined;
-}
 
-const SKIP = skipReason();
+const SKIP = netnsSkipReason("fwkprobe");
 if (SKIP !== undefined) console.warn(`\n*** SKIPPING test/integration/kernel.test.ts: ${SKIP} ***\n`);
 
 const NS = `fwk${process.pid.toString(36)}${randomBytes(2).toString("hex")}`;

@@ -14,7 +14,6 @@
 // disagree (`ip route append`, IPv6 multipath merging), the operations an incremental pass plans
 // are still safe: adds are exclusive and deletes carry the protocol, so the kernel refuses the
 // wrong ones, and the next full pass rebuilds the index.
-import { routeKey } from "../model/keys.js";
 import type { Route } from "../model/route.js";
 import { canonicalPrefix, type Family } from "../net/ip.js";
 
@@ -152,11 +151,6 @@ export class LiveRouteIndex {
     this.tables.delete(`${family}|${table}`);
     this.bump(table, -removed);
     for (const r of routes) this.insert(r);
-  }
-
-  /** The identity keys of routes at (family, table, dst): a debugging and test aid. */
-  keysAt(family: Family, table: number, dst: string): string[] {
-    return this.at(family, table, dst).map(routeKey);
   }
 
   private tableMap(family: Family, table: number): Map<string, Slot> {
