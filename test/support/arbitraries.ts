@@ -7,15 +7,20 @@ import { makeAddress, makeRoute, makeRule } from "../../src/core/model/normalize
 import type { Route, RouteType } from "../../src/core/model/route.js";
 import type { Rule } from "../../src/core/model/rule.js";
 import type { SysctlName, SysctlValue } from "../../src/core/model/sysctl.js";
-import { defaultOwnershipPolicy, type OwnershipPolicy } from "../../src/core/ownership.js";
+import type { OwnershipPolicy } from "../../src/core/ownership.js";
 import type { DesiredState, LiveState } from "../../src/core/plan/types.js";
 
 /** The policy the properties run under: proto 201, tables 1000-1999 and announce table 198. */
-export const testPolicy: OwnershipPolicy = defaultOwnershipPolicy({
+export const testPolicy: OwnershipPolicy = {
+  protocol: 201,
   tables: [{ from: 1000, to: 1999 }, { from: 198, to: 198 }],
+  rulePriorities: { from: 1000, to: 1999 },
+  birdProtocol: 12,
+  protectedTables: [254],
   addressDevices: ["lo", "vip0"],
+  addressLabelSuffix: "fw",
   addressRanges: ["192.168.100.0/30", "fd00:100::/126"],
-});
+};
 export const OURS = testPolicy.protocol;
 export const BIRD = 12;
 
