@@ -1,7 +1,9 @@
 // `fibwarden doctor --vip ADDR --client ADDR [--config F] [--output text|json]`: explains the path
 // of a flow from a client to a VIP on this node and names what would break it. Read-only.
-// Exit codes: 0 the verdict is OK, 2 a finding breaks the flow, 1 error (bad arguments, config,
-// unreadable kernel, or BIRD not fully observed: the report is still printed).
+// Exit codes: 0 the verdict is OK (warnings are named in it), 2 a finding of severity error breaks
+// the flow (ASYMMETRIC_RETURN when the replies' next hop is not the router the requests come
+// from, even on the same interface), 1 error (bad arguments, config, unreadable kernel, or BIRD
+// not fully observed: the report is still printed).
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/loader.js";
 import { analyzeFlow } from "../doctor/analyze.js";

@@ -8,17 +8,19 @@
 // if there is any unicast route; the mode in force is max(conf.all, conf.IF). ICMP redirects go
 // out when a forwarded packet leaves by the interface it came in on and conf.all OR conf.IF
 // send_redirects is set.
+//
+// Symmetry is judged by next hops, not interfaces (path.ts): the router the requests come from
+// against the next hop of the replies.
 import { FibwardenError } from "../core/errors.js";
 import { effectiveRpFilter, effectiveSendRedirects, type SysctlName } from "../core/model/sysctl.js";
 import { addressFamily, canonicalAddress, hostPrefix, prefixContains, type Family } from "../core/net/ip.js";
 import type { LiveState } from "../core/plan/types.js";
 import { returnSnippets, sysctlSnippet } from "./fixes.js";
 import { carrierSessions, findIngress, listSessions } from "./ingress.js";
+import { comparePath, describeEgress, egressHops, sameHop } from "./path.js";
 import type { RouteLookup } from "./route-get.js";
-import {
-  FINDING_CODES, type DoctorAnalysis, type DoctorInput, type EgressView, type Finding, type HopInterface,
-  type IngressInterface, type SessionView, type SysctlTriple, type VipStatus,
-} from "./types.js";
+import type { DoctorAnalysis, DoctorInput, EgressView, Finding, HopInterface, IngressInterface, SessionView, SysctlTriple, VipStatus } from "./types.js";
+import { byImportance, deriveVerdict } from "./verdict.js";
 
 /** Analyzes the flow from `input.client` to `input.vip`; throws FW_INVALID_ADDRESS for bad addresses. */
 export function analyzeFlow(input: DoctorInput): DoctorAnalysis {
@@ -42,17 +44,12 @@ export function analyzeFlow(input: DoctorInput): DoctorAnalysis {
     ...checkVipLocal(ctx), ...checkAnnounced(ctx), ...checkReversePath(ctx), ...checkReturnRoute(ctx),
     ...checkAsymmetry(ctx), ...checkRedirects(ctx),
   ].sort(byImportance);
-  const breaking = findings.find((f) => f.severity === "error");
-  const code = breaking?.code ?? "OK";
+  const path = comparePath(ingress, egress);
   return {
     vip, client, family, vipStatus, sessions,
     ingress: { source: candidates.source, interfaces: ingress },
-    egress, interfaces, findings, notes,
-    verdict: {
-      code,
-      breaks: breaking !== undefined,
-      summary: breaking !== undefined ? breaking.message : okSummary(ctx, findings),
-    },
+    egress, interfaces, findings, notes, path,
+    verdict: deriveVerdict(findings, path),
   };
 }
 
@@ -66,21 +63,6 @@ interface Ctx {
   ingress: IngressInterface[];
   egress: EgressView;
   interfaces: HopInterface[];
-}
-
-const SEVERITY_RANK = { error: 0, warning: 1, hint: 2 } as const;
-const byImportance = (a: Finding, b: Finding): number =>
-  SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || FINDING_CODES.indexOf(a.code) - FINDING_CODES.indexOf(b.code);
-
-function okSummary(ctx: Ctx, findings: readonly Finding[]): string {
-  const inn = ctx.ingress.filter((i) => i.primary).map((i) => i.name).join(", ");
-  const count = (sev: Finding["severity"], word: string) => {
-    const n = findings.filter((f) => f.severity === sev).length;
-    return n === 0 ? [] : [`${n} ${word}${n === 1 ? "" : "s"}`];
-  };
-  const counts = [...count("warning", "warning"), ...count("hint", "hint")];
-  const rest = counts.length > 0 ? ` (${counts.join(", ")})` : "";
-  return `requests come in by ${inn || "?"} and replies leave by ${ctx.egress.interface ?? "?"}: the path is symmetric${rest}`;
 }
 
 function findVipStatus(vip: string, input: DoctorInput): VipStatus {
@@ -100,32 +82,6 @@ function kernelCheck(got: RouteLookup | undefined): IngressInterface["kernelChec
   if (got === undefined) return null;
   if (got.ok) return { accepted: true, detail: `accepted: ${got.type} via ${got.dev}` };
   return { accepted: false, detail: got.message };
-}
-
-/** The live route a lookup matched (longest prefix, lowest metric), to list multipath siblings. */
-function matchLiveRoute(live: LiveState, family: Family, table: number, dst: string) {
-  let best: LiveState["routes"][number] | undefined;
-  let bestLen = -1;
-  for (const r of live.routes) {
-    if (r.family !== family || r.table !== table || r.type !== "unicast" || r.tos !== 0) continue;
-    const len = Number(r.dst.slice(r.dst.lastIndexOf("/") + 1));
-    if (len < bestLen || !prefixContains(r.dst, dst)) continue;
-    if (len === bestLen && best !== undefined && r.metric >= best.metric) continue;
-    best = r;
-    bestLen = len;
-  }
-  return best;
-}
-
-function describeEgress(vip: string, client: string, family: Family, reply: RouteLookup, live: LiveState): EgressView {
-  const lookup = `ip -${family} route get ${client} from ${vip}`;
-  if (!reply.ok) {
-    return { lookup, ok: false, interface: null, gateway: null, table: null, type: null, alternatives: [], error: reply.message };
-  }
-  const route = matchLiveRoute(live, family, reply.table, client);
-  const devs = route?.nexthops.map((n) => n.dev).filter((d): d is string => d !== undefined) ?? [];
-  const alternatives = devs.includes(reply.dev) ? [...new Set(devs.filter((d) => d !== reply.dev))].sort() : [];
-  return { lookup, ok: true, interface: reply.dev, gateway: reply.gateway ?? null, table: reply.table, type: reply.type, alternatives, error: null };
 }
 
 function sysctlTriple(live: LiveState, name: SysctlName, iface: string): SysctlTriple {
@@ -237,7 +193,10 @@ function checkReversePath(ctx: Ctx): Finding[] {
   if (ctx.family !== 4 || !ctx.vipStatus.local) return [];
   const out: Finding[] = [];
   const devs = replyDevices(ctx.egress);
-  for (const i of ctx.ingress) {
+  // rp_filter is per interface: one finding per interface, primary when any hop on it is
+  const names = [...new Set(ctx.ingress.map((i) => i.name))];
+  for (const name of names) {
+    const i = ctx.ingress.find((x) => x.name === name && x.primary) ?? ctx.ingress.find((x) => x.name === name)!;
     const rp = ctx.interfaces.find((h) => h.name === i.name)?.rpFilter ?? null;
     const mode = rp?.effective ?? null;
     const why = reversePathDrop(ctx, i, mode, devs);
@@ -284,38 +243,55 @@ function checkReturnRoute(ctx: Ctx): Finding[] {
   }];
 }
 
+/** `na0 from 10.111.1.1 (up_a4)`. */
+const ingressText = (i: IngressInterface): string => `${i.name} from ${i.gateway ?? "?"}${i.sessions.length > 0 ? ` (${i.sessions.join(", ")})` : ""}`;
+
+/** `lan0 via 10.113.0.1 (table main)` / `lan0 straight to the client 10.113.0.3 (on-link, table main)`. */
+function egressText(ctx: Ctx): string {
+  const table = ctx.egress.table === 254 ? "main" : String(ctx.egress.table);
+  return ctx.egress.gateway !== null
+    ? `${ctx.egress.interface ?? "?"} via ${ctx.egress.gateway} (table ${table})`
+    : `${ctx.egress.interface ?? "?"} straight to the client ${ctx.client} (on-link, table ${table})`;
+}
+
 function checkAsymmetry(ctx: Ctx): Finding[] {
   if (!ctx.egress.ok || !ctx.vipStatus.local || ctx.ingress.length === 0) return [];
-  const devs = replyDevices(ctx.egress);
+  const hops = egressHops(ctx.egress);
   const primary = ctx.ingress.filter((i) => i.primary);
-  const egressName = ctx.egress.interface!;
-  const out = (i: IngressInterface) => `${i.name}${i.sessions.length > 0 ? ` (${i.sessions.join(", ")})` : ""}`;
   const hasReturn = ctx.input.vipConfig?.return !== undefined;
-  if (!primary.some((i) => devs.includes(i.name))) {
-    const target = primary[0]!;
-    const table = ctx.egress.table === 254 ? "main" : String(ctx.egress.table);
+  if (primary.length > 0 && !primary.some((i) => sameHop(i, hops))) {
+    // a primary on the replies' interface whose router is not their next hop: F5
+    const sameDev = primary.filter((i) => i.gateway !== null && hops.some((h) => h.interface === i.name));
+    const unknownHop = primary.filter((i) => i.gateway === null && hops.some((h) => h.interface === i.name));
+    if (sameDev.length === 0 && unknownHop.length > 0) return []; // the interface matches and the router is unknown: see notes
+    const target = sameDev[0] ?? primary[0]!;
+    const message = sameDev.length > 0
+      ? `requests come in by ${sameDev.map(ingressText).join(", ")} but replies leave by ${egressText(ctx)}: same interface, different next hop; `
+        + `a stateful firewall on ${target.gateway ?? "the router"} sees only one direction of the flow and drops it`
+      : `requests come in by ${primary.map(ingressText).join(", ")} but replies leave by ${egressText(ctx)}: a stateful hop drops them, or they never reach the client`;
     return [{
-      code: "ASYMMETRIC_RETURN", severity: "error",
-      message: `requests come in by ${primary.map(out).join(", ")} but replies leave by ${egressName}${ctx.egress.gateway ? ` via ${ctx.egress.gateway}` : ""} (table ${table}): a stateful hop drops them, or they never reach the client`,
+      code: "ASYMMETRIC_RETURN", severity: "error", ...(sameDev.length === 1 ? { interface: target.name } : {}),
+      message,
       fix: hasReturn
         ? {
-          description: `the VIP's return path (${target.name}) is configured but not in effect: apply it (its source table and \`from ${ctx.vip}\` rule are missing, or an earlier rule wins)`,
+          description: `the VIP's return path (${target.name} via ${target.gateway ?? "?"}) is configured but not in effect: apply it (its source table and \`from ${ctx.vip}\` rule are missing, or an earlier rule wins)`,
           config: [], command: "fibwarden reconcile --apply",
         }
         : {
-          description: `give the VIP a \`return\`: a source table and a \`from ${ctx.vip}\` rule that send replies out of ${target.name}`,
+          description: `give the VIP a \`return\`: a source table and a \`from ${ctx.vip}\` rule that send replies back through ${target.gateway ?? "the router"} on ${target.name}, the hop the requests come from`,
           config: returnSnippets(ctx.vip, ctx.input.vipConfig, target),
           command: "fibwarden reconcile --apply",
         },
     }];
   }
-  const others = ctx.ingress.filter((i) => !devs.includes(i.name));
+  const others = ctx.ingress.filter((i) => !sameHop(i, hops) && !(i.gateway === null && hops.some((h) => h.interface === i.name)));
   if (others.length === 0) return [];
+  const egressName = ctx.egress.interface!;
   return [{
     code: "ASYMMETRIC_RETURN", severity: "warning",
-    message: `${others.map(out).join(", ")} also ${others.length === 1 ? "carries" : "carry"} the VIP: requests the router sends that way get replies by ${egressName}`,
+    message: `${others.map(ingressText).join(", ")} also ${others.length === 1 ? "carries" : "carry"} the VIP: requests that come that way get replies by ${egressText(ctx)}`,
     fix: {
-      description: `announce the VIP only over the session(s) on ${egressName}, or make the router prefer them (one return path per VIP); or accept the asymmetry on the router`,
+      description: `announce the VIP only over the session(s) whose router is the replies' next hop (${egressName} via ${ctx.egress.hop ?? "?"}), or make the router prefer them (one return path per VIP); or accept the asymmetry on the router`,
       config: [],
     },
   }];

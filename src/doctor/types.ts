@@ -109,7 +109,11 @@ export interface IngressInterface {
   via: IngressVia;
   /** BGP sessions that carry the VIP over this interface. */
   sessions: string[];
-  /** The router on this interface (the session's neighbor, or the configured gateway). */
+  /**
+   * The ingress hop: the L3 neighbor on this interface that requests come from (the BGP session's
+   * neighbor, or the kernel's gateway toward it when the neighbor is not on-link; the configured
+   * gateway for a `return.device`). Entries are one per (interface, hop).
+   */
   gateway: string | null;
   /** The kernel's input lookup from the client on this interface (IPv4): does rp_filter accept it? */
   kernelCheck: { accepted: boolean; detail: string } | null;
@@ -122,10 +126,14 @@ export interface EgressView {
   ok: boolean;
   interface: string | null;
   gateway: string | null;
+  /** The egress hop: the L3 next hop replies are sent to (the gateway, or the client itself when on-link); null without a route. */
+  hop: string | null;
   table: number | null;
   type: string | null;
   /** Other devices of the same (multipath) route: a flow hash may pick them too. */
   alternatives: string[];
+  /** The other next hops of the same (multipath) route, with their devices. */
+  alternativeHops: Array<{ interface: string; hop: string }>;
   error: string | null;
 }
 
@@ -157,6 +165,34 @@ export interface VipStatus {
   announce: { table: number; present: boolean } | null;
 }
 
+/** One hop of the path: an interface and the L3 neighbor on it (null: unknown). */
+export interface HopRef {
+  interface: string;
+  hop: string | null;
+}
+
+/**
+ * What the hop comparison found: the expected ingress hop (the router requests come from)
+ * against the egress hop (the next hop of the replies). `same` is true only when both the
+ * interface and the L3 neighbor are equal.
+ */
+export type PathComparison =
+  | { compared: true; same: boolean; ingress: HopRef; egress: HopRef }
+  | { compared: false; reason: string };
+
+/** The verdict: derived from the findings and the hop comparison only (verdict.ts). */
+export interface Verdict {
+  /** `OK`, or the code of the first finding of severity error. */
+  code: VerdictCode;
+  /** True when a finding of severity error breaks the flow. */
+  breaks: boolean;
+  summary: string;
+  /** Findings of severity warning: requests on another path may fail. */
+  warnings: number;
+  /** True only when the expected ingress hop and the egress hop were compared and are the same, and no error says otherwise. */
+  expectedPathSymmetric: boolean;
+}
+
 /** The result of the analysis. */
 export interface DoctorAnalysis {
   vip: string;
@@ -170,5 +206,7 @@ export interface DoctorAnalysis {
   findings: Finding[];
   /** Facts that limit the analysis (BIRD not observed, a query that failed...). */
   notes: string[];
-  verdict: { code: VerdictCode; breaks: boolean; summary: string };
+  /** The hop comparison behind the verdict. */
+  path: PathComparison;
+  verdict: Verdict;
 }

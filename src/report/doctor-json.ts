@@ -7,6 +7,8 @@ const nullableInt = z.number().int().nullable();
 const sysctlTriple = z.object({ all: nullableInt, iface: nullableInt, effective: nullableInt })
   .describe("conf.all, conf.<iface> and the value the kernel applies (rp_filter: max; send_redirects: OR).");
 
+const hopRef = z.object({ interface: z.string(), hop: z.string().nullable() });
+
 /** The schema of `doctor --output json`. */
 export const DoctorReportSchema = z.object({
   apiVersion: z.literal("fibwarden/v1"),
@@ -16,10 +18,13 @@ export const DoctorReportSchema = z.object({
   family: z.union([z.literal(4), z.literal(6)]),
   netns: z.string().nullable().describe("Namespace the kernel was read in; null for fibwarden's own."),
   verdict: z.object({
-    code: z.enum(VERDICT_CODES).describe("OK, or the code of the first finding that breaks the flow."),
-    breaks: z.boolean(),
+    code: z.enum(VERDICT_CODES).describe("OK, or the code of the first finding that breaks the flow (severity error)."),
+    breaks: z.boolean().describe("A finding of severity error breaks the flow."),
     summary: z.string(),
-  }),
+    warnings: z.number().int().describe("Findings of severity warning: requests on another path may fail."),
+    expectedPathSymmetric: z.boolean()
+      .describe("True only when the expected ingress hop and the replies' next hop were compared and are the same (interface and L3 neighbor), and nothing breaks the flow."),
+  }).describe("Derived from the findings and the hop comparison only: it never contradicts them."),
   vipStatus: z.object({
     local: z.boolean(),
     devices: z.array(z.string()),
@@ -38,15 +43,23 @@ export const DoctorReportSchema = z.object({
       primary: z.boolean(),
       via: z.enum(["return.device", "return.bgpPeer", "bgp"]),
       sessions: z.array(z.string()),
-      gateway: z.string().nullable(),
+      gateway: z.string().nullable()
+        .describe("The ingress hop: the router on this interface the requests come from (the BGP neighbor, or the kernel's gateway toward it; or the configured gateway)."),
       kernelCheck: z.object({ accepted: z.boolean(), detail: z.string() }).nullable()
         .describe("`ip route get VIP from CLIENT iif IFACE`: whether the kernel accepts such a request (rp_filter included)."),
-    })),
+    })).describe("One entry per (interface, ingress hop)."),
   }),
   egress: z.object({
     lookup: z.string(), ok: z.boolean(), interface: z.string().nullable(), gateway: z.string().nullable(),
-    table: z.number().int().nullable(), type: z.string().nullable(), alternatives: z.array(z.string()), error: z.string().nullable(),
+    hop: z.string().nullable().describe("The egress hop: the next hop replies are sent to (the gateway, or the client itself when on-link)."),
+    table: z.number().int().nullable(), type: z.string().nullable(), alternatives: z.array(z.string()),
+    alternativeHops: z.array(hopRef.extend({ hop: z.string() })).describe("The other next hops of a multipath reply route."),
+    error: z.string().nullable(),
   }).describe("The kernel's route for replies: `ip route get CLIENT from VIP` (policy rules included)."),
+  path: z.union([
+    z.object({ compared: z.literal(true), same: z.boolean(), ingress: hopRef, egress: hopRef }),
+    z.object({ compared: z.literal(false), reason: z.string() }),
+  ]).describe("The expected ingress hop against the replies' next hop: the same interface with another L3 neighbor is asymmetric too."),
   interfaces: z.array(z.object({
     name: z.string(),
     roles: z.array(z.enum(["ingress", "egress"])),
@@ -94,6 +107,7 @@ export function buildDoctorReport(a: DoctorAnalysis, meta: DoctorReportMeta): Do
     sessions: a.sessions,
     ingress: a.ingress,
     egress: a.egress,
+    path: a.path,
     interfaces: a.interfaces,
     findings: a.findings,
     notes: a.notes,

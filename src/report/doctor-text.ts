@@ -56,6 +56,9 @@ export function renderDoctorText(r: DoctorReport, color: boolean): string {
     : `  ${c("red", `no route: ${e.error ?? "?"}`)}`);
   out.push(c("dim", `  (${e.lookup})`));
 
+  out.push("", c("bold", "next hops (the router requests come from, the next hop of the replies)"));
+  out.push(`  ${pathLine(r, c)}`);
+
   if (r.interfaces.length > 0) {
     out.push("", c("bold", "interfaces on the path"));
     out.push(...table([
@@ -79,8 +82,16 @@ export function renderDoctorText(r: DoctorReport, color: boolean): string {
     out.push("", c("bold", "notes"), ...notes.map((n) => `  - ${n}`));
   }
   if (!r.observation.complete) out.push("", c("red", "observation INCOMPLETE: the verdict may be wrong"));
-  out.push("", r.verdict.breaks
-    ? `${c("red", `verdict: ${r.verdict.code}`)}: ${r.verdict.summary}`
-    : `${c("green", "verdict: OK")}: ${r.verdict.summary}`);
+  const tone = r.verdict.breaks ? "red" : r.verdict.warnings > 0 || !r.verdict.expectedPathSymmetric ? "yellow" : "green";
+  out.push("", `${c(tone, `verdict: ${r.verdict.code}`)}: ${r.verdict.summary}`);
   return `${out.join("\n")}\n`;
+}
+
+/** `requests from 10.113.0.1 on lan0, replies to 10.113.0.3 on lan0: DIFFERENT`. */
+function pathLine(r: DoctorReport, c: (name: keyof typeof COLORS, s: string) => string): string {
+  const p = r.path;
+  if (!p.compared) return `not compared: ${p.reason}`;
+  const onLink = p.egress.hop === r.client ? " (the client, on-link)" : "";
+  const hops = `requests from ${p.ingress.hop ?? "?"} on ${p.ingress.interface}, replies to ${p.egress.hop ?? "?"}${onLink} on ${p.egress.interface}`;
+  return `${hops}: ${p.same ? c("green", "same hop") : c("red", "DIFFERENT")}`;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { makeRoute } from "../../../src/core/model/normalize.js";
 import { analyzeFlow } from "../../../src/doctor/analyze.js";
 import type { DoctorAnalysis, FindingCode } from "../../../src/doctor/types.js";
-import { bgpProtocol, CLIENT, hit, labInput, labInputWithReturn, miss, setSysctl, SOCKET, VIP } from "./inputs.js";
+import { bgpProtocol, CLIENT, F5, f5Input, f5InputWithReturn, hit, labInput, labInputWithReturn, miss, setSysctl, SOCKET, VIP } from "./inputs.js";
 
 const codes = (a: DoctorAnalysis): Array<[FindingCode, string, string | undefined]> => a.findings.map((f) => [f.code, f.severity, f.interface]);
 
@@ -17,7 +17,9 @@ describe("doctor analysis: the F3 flow before and after per-VIP source tables", 
     ]);
     expect(a.egress).toMatchObject({ ok: true, interface: "eth0", gateway: "10.111.9.1", table: 254, lookup: `ip -4 route get ${CLIENT} from ${VIP}` });
     expect(codes(a)).toEqual([["ASYMMETRIC_RETURN", "error", undefined]]);
-    expect(a.verdict).toMatchObject({ code: "ASYMMETRIC_RETURN", breaks: true });
+    expect(a.verdict).toMatchObject({ code: "ASYMMETRIC_RETURN", breaks: true, expectedPathSymmetric: false });
+    expect(a.findings[0]!.message).toMatch(/^requests come in by na0 from 10\.111\.1\.1 \(up_a4\), nb0 from 10\.111\.2\.1 \(up_b4\) but replies leave by eth0 via 10\.111\.9\.1 \(table main\)/);
+    expect(a.path).toEqual({ compared: true, same: false, ingress: { interface: "na0", hop: "10.111.1.1" }, egress: { interface: "eth0", hop: "10.111.9.1" } });
     const fix = a.findings[0]!.fix;
     expect(fix.config).toEqual([
       `vips: [{address: ${VIP}, announce: {table: 198}, return: {bgpPeer: up_a4}}]`,
@@ -40,10 +42,12 @@ describe("doctor analysis: the F3 flow before and after per-VIP source tables", 
     expect(a.ingress.source).toBe("config");
     expect(a.ingress.interfaces.map((i) => [i.name, i.primary, i.via])).toEqual([["na0", true, "return.device"], ["nb0", false, "bgp"]]);
     expect(a.egress).toMatchObject({ interface: "na0", table: 1000 });
-    expect(a.verdict).toMatchObject({ code: "OK", breaks: false });
-    expect(a.verdict.summary).toMatch(/requests come in by na0 and replies leave by na0: the path is symmetric \(1 warning\)/);
+    expect(a.verdict).toMatchObject({ code: "OK", breaks: false, warnings: 1, expectedPathSymmetric: true });
+    // the warning is named; "the path is symmetric" is not claimed
+    expect(a.verdict.summary).toBe("requests come in by na0 from 10.111.1.1 and replies leave by na0 to 10.111.1.1: "
+      + "the expected path is symmetric, but requests that take another path may fail; 1 warning: ASYMMETRIC_RETURN");
     expect(codes(a)).toEqual([["ASYMMETRIC_RETURN", "warning", undefined]]);
-    expect(a.findings[0]!.message).toMatch(/nb0 \(up_b4\) also carries the VIP/);
+    expect(a.findings[0]!.message).toMatch(/nb0 from 10\.111\.2\.1 \(up_b4\) also carries the VIP/);
   });
 
   it("a return by bgpPeer takes that session's interface as the ingress", () => {
@@ -70,6 +74,112 @@ describe("doctor analysis: the F3 flow before and after per-VIP source tables", 
     expect(a.verdict.code).toBe("ASYMMETRIC_RETURN");
     expect(a.findings[0]!.fix).toMatchObject({ config: [], command: "fibwarden reconcile --apply" });
     expect(a.findings[0]!.fix.description).toMatch(/configured but not in effect/);
+  });
+});
+
+describe("doctor analysis: next hops, not only interfaces (F5)", () => {
+  it("same interface, another next hop: requests from the router, replies on-link to the client: ASYMMETRIC_RETURN error naming both hops, with the fix", () => {
+    const a = analyzeFlow(f5Input());
+    expect(a.ingress.interfaces.map((i) => [i.name, i.primary, i.via, i.sessions, i.gateway])).toEqual([["lan0", true, "bgp", [F5.session], F5.router]]);
+    expect(a.egress).toMatchObject({ ok: true, interface: "lan0", gateway: null, hop: F5.client, table: 254 });
+    expect(a.path).toEqual({ compared: true, same: false, ingress: { interface: "lan0", hop: F5.router }, egress: { interface: "lan0", hop: F5.client } });
+    expect(codes(a)).toEqual([["ASYMMETRIC_RETURN", "error", "lan0"]]);
+    const f = a.findings[0]!;
+    expect(f.message).toBe(`requests come in by lan0 from ${F5.router} (${F5.session}) but replies leave by lan0 straight to the client ${F5.client} `
+      + `(on-link, table main): same interface, different next hop; a stateful firewall on ${F5.router} sees only one direction of the flow and drops it`);
+    expect(f.fix.config).toEqual([
+      `vips: [{address: ${F5.vip}, announce: {table: 198}, return: {bgpPeer: ${F5.session}}}]`,
+      `vips: [{address: ${F5.vip}, announce: {table: 198}, return: {gateway: ${F5.router}, device: lan0}}]`,
+    ]);
+    expect(f.fix.command).toBe("fibwarden reconcile --apply");
+    expect(a.verdict).toEqual({ code: "ASYMMETRIC_RETURN", breaks: true, summary: f.message, warnings: 0, expectedPathSymmetric: false });
+  });
+
+  it("the same interface and a gateway that is not the router the requests come from is asymmetric too", () => {
+    const input = f5Input();
+    input.replyRoute = hit("lan0", "10.113.0.254");
+    const a = analyzeFlow(input);
+    expect(codes(a)).toEqual([["ASYMMETRIC_RETURN", "error", "lan0"]]);
+    expect(a.findings[0]!.message).toMatch(/but replies leave by lan0 via 10\.113\.0\.254 \(table main\): same interface, different next hop/);
+  });
+
+  it("the same hop: replies go back through the router that delivered the requests: OK, the path is symmetric", () => {
+    const a = analyzeFlow(f5InputWithReturn());
+    expect(a.ingress.interfaces.map((i) => [i.name, i.primary, i.via, i.sessions, i.gateway])).toEqual([["lan0", true, "return.bgpPeer", [F5.session], F5.router]]);
+    expect(a.egress).toMatchObject({ interface: "lan0", gateway: F5.router, hop: F5.router, table: 1000 });
+    expect(a.findings).toEqual([]);
+    expect(a.path).toMatchObject({ compared: true, same: true });
+    expect(a.verdict).toEqual({
+      code: "OK", breaks: false, warnings: 0, expectedPathSymmetric: true,
+      summary: `requests come in by lan0 from ${F5.router} and replies leave by lan0 to ${F5.router}: the path is symmetric`,
+    });
+  });
+
+  it("the client that is itself the router: on-link replies to it are the same hop", () => {
+    const input = f5Input();
+    input.client = F5.router;
+    const a = analyzeFlow(input);
+    expect(a.findings).toEqual([]);
+    expect(a.verdict.expectedPathSymmetric).toBe(true);
+  });
+
+  it("a configured return that is not in effect (replies still on-link) says to apply it", () => {
+    const input = f5InputWithReturn();
+    input.replyRoute = hit("lan0");
+    const a = analyzeFlow(input);
+    expect(codes(a)).toEqual([["ASYMMETRIC_RETURN", "error", "lan0"]]);
+    expect(a.findings[0]!.fix).toMatchObject({ config: [], command: "fibwarden reconcile --apply" });
+    expect(a.findings[0]!.fix.description).toMatch(/return path \(lan0 via 10\.113\.0\.1\) is configured but not in effect/);
+  });
+
+  it("two routers on one LAN are two ingress hops; the one that is not the replies' next hop is a warning", () => {
+    const input = f5InputWithReturn();
+    input.bird.daemons[0]!.protocols.push(bgpProtocol("router2", "10.113.0.9"));
+    input.sessionExports.push({ socket: SOCKET, protocol: "router2", exportsVip: true });
+    input.neighborRoutes["10.113.0.9"] = hit("lan0");
+    const a = analyzeFlow(input);
+    expect(a.ingress.interfaces.map((i) => [i.name, i.primary, i.sessions, i.gateway])).toEqual([
+      ["lan0", true, [F5.session], F5.router], ["lan0", false, ["router2"], "10.113.0.9"],
+    ]);
+    expect(codes(a)).toEqual([["ASYMMETRIC_RETURN", "warning", undefined]]);
+    expect(a.findings[0]!.message).toMatch(/^lan0 from 10\.113\.0\.9 \(router2\) also carries the VIP/);
+    expect(a.verdict).toMatchObject({ code: "OK", warnings: 1, expectedPathSymmetric: true });
+    expect(a.verdict.summary).not.toMatch(/the path is symmetric/);
+    // rp_filter is per interface: one interface row, not one per hop
+    expect(a.interfaces.map((h) => h.name)).toEqual(["lan0"]);
+  });
+
+  it("a neighbor that is not on-link: the ingress hop is the kernel's gateway toward it", () => {
+    const input = f5Input();
+    input.bird.daemons[0]!.protocols = [bgpProtocol(F5.session, "192.0.2.1")];
+    input.neighborRoutes = { "192.0.2.1": hit("lan0", F5.router) };
+    input.replyRoute = hit("lan0", F5.router);
+    const a = analyzeFlow(input);
+    expect(a.ingress.interfaces.map((i) => [i.name, i.gateway])).toEqual([["lan0", F5.router]]);
+    expect(a.findings).toEqual([]);
+    // not asked: the main table's route toward it says the same
+    input.neighborRoutes = {};
+    expect(analyzeFlow(input).ingress.interfaces.map((i) => [i.name, i.gateway])).toEqual([["lan0", F5.router]]);
+  });
+
+  it("multipath: one of the route's next hops being the ingress hop is enough, and the others are listed with their hops", () => {
+    const input = labInput();
+    input.live.routes.push(makeRoute({ dst: "10.111.50.0/24", protocol: 12, metric: 32, nexthops: [{ gateway: "10.111.1.1", dev: "na0" }, { gateway: "10.111.2.1", dev: "nb0" }] }));
+    input.replyRoute = hit("nb0", "10.111.2.1");
+    const a = analyzeFlow(input);
+    expect(a.egress).toMatchObject({ hop: "10.111.2.1", alternatives: ["na0"], alternativeHops: [{ interface: "na0", hop: "10.111.1.1" }] });
+    expect(a.findings).toEqual([]);
+  });
+
+  it("an unknown ingress: nothing breaks, but the verdict does not claim symmetry", () => {
+    const input = f5Input();
+    input.bird = { complete: false, daemons: [] };
+    input.sessionExports = [];
+    const a = analyzeFlow(input);
+    expect(a.findings).toEqual([]);
+    expect(a.path).toMatchObject({ compared: false });
+    expect(a.verdict).toMatchObject({ code: "OK", breaks: false, expectedPathSymmetric: false });
+    expect(a.verdict.summary).toMatch(/^nothing found that breaks the flow, but the path was not verified: the ingress is unknown/);
   });
 });
 

@@ -85,3 +85,51 @@ export function labInputWithReturn(): DoctorInput {
   input.replyRoute = hit("na0", "10.111.1.1", 1000);
   return input;
 }
+
+export const F5 = { router: "10.113.0.1", node: "10.113.0.2", client: "10.113.0.3", vip: "10.113.100.1", session: "router1" };
+
+/**
+ * Field report F5: the node, its clients and the router share one LAN (lan0). The router is the
+ * clients' gateway and the VIP's BGP peer, so requests come from the router; the client is
+ * on-link, so replies from the VIP go straight to it, by the same interface.
+ */
+export function f5Input(): DoctorInput {
+  return {
+    vip: F5.vip,
+    client: F5.client,
+    vipConfig: { device: "lo", announceTable: 198 },
+    live: {
+      routes: [
+        makeRoute({ dst: "10.113.0.0/24", protocol: 2, prefsrc: F5.node, nexthops: [{ dev: "lan0" }] }),
+        makeRoute({ dst: "0.0.0.0/0", nexthops: [{ gateway: F5.router, dev: "lan0" }] }),
+        makeRoute({ dst: `${F5.vip}/32`, table: 198, protocol: 201, nexthops: [{ dev: "lo" }] }),
+        makeRoute({ dst: `${F5.vip}/32`, table: 255, type: "local", protocol: 2, prefsrc: F5.vip, nexthops: [{ dev: "lo" }] }),
+      ],
+      rules: [],
+      addresses: [
+        makeAddress({ dev: "lo", address: F5.vip, prefixlen: 32, label: "lo:fw" }),
+        makeAddress({ dev: "lan0", address: F5.node, prefixlen: 24 }),
+      ],
+      sysctls: ["all", "default", "lo", "lan0"].flatMap((iface) => [
+        { iface, name: "rp_filter" as const, value: 0 },
+        { iface, name: "send_redirects" as const, value: 1 },
+      ]),
+    },
+    bird: { complete: true, daemons: [{ socket: SOCKET, dialect: 2, protocols: [bgpProtocol(F5.session, F5.router)] }] },
+    sessionExports: [{ socket: SOCKET, protocol: F5.session, exportsVip: true }],
+    neighborRoutes: { [F5.router]: hit("lan0") },
+    replyRoute: hit("lan0"),
+    ingressChecks: { lan0: hit("lo", undefined, 255, "local") },
+    forwarding: { all: 0, lan0: 0 },
+  };
+}
+
+/** F5 after `reconcile --apply` with `return: {bgpPeer: router1}`: replies go back through the router. */
+export function f5InputWithReturn(): DoctorInput {
+  const input = f5Input();
+  input.vipConfig = { device: "lo", announceTable: 198, return: { bgpPeer: F5.session } };
+  input.live.routes.push(makeRoute({ dst: "0.0.0.0/0", table: 1000, protocol: 201, nexthops: [{ gateway: F5.router, dev: "lan0" }] }));
+  input.live.rules.push(makeRule({ priority: 1000, from: `${F5.vip}/32`, table: 1000, protocol: 201 }));
+  input.replyRoute = hit("lan0", F5.router, 1000);
+  return input;
+}
