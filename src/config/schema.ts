@@ -163,6 +163,13 @@ const protectSchema = z.strictObject({
     .describe("Kernel metric per kernel protocol, when bird.conf sets one (BIRD's socket does not tell): a number, or `{ipv4, ipv6}` (calico's BIRD 1.6 names both daemons' protocol `kernel1`). Unset: BIRD's default, metric 32 for BIRD 2/3; IPv4 0 and IPv6 1024 for BIRD 1.6."),
   tables: z.record(birdName, tableNumber).default(() => ({}))
     .describe("Kernel table per kernel protocol, when bird.conf sets `kernel table N` (BIRD's socket does not tell). Unset: main (254). These tables are protected and must not be managed."),
+  reinstallLimit: z.strictObject({
+    share: z.number().min(0).max(1).default(0.1)
+      .describe("Share (0..1) of a kernel protocol's exported routes."),
+    minimum: int(0, 1_000_000).default(50)
+      .describe("Reinstalls always allowed, whatever the protocol's size."),
+  }).prefault(() => ({}))
+    .describe("With `repair: reinstall`, the most protected routes of one kernel protocol (table, family, metric) that one pass reinstalls: max(minimum, share × routes). More missing at once is refused and reported (problem `mass-reinstall`): it is more often a wrong model (metric, table) than a mass deletion."),
 });
 
 const returnSchema = z.strictObject({

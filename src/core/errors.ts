@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   FW_BIRD_UNAVAILABLE: "the BIRD control socket could not be reached",
   FW_BIRD_REPLY_TOO_LARGE: "a BIRD reply exceeded the configured size limit",
   FW_BIRD_PARSE: "a BIRD reply did not parse",
+  FW_BIRD_DIALECT: "BIRD's dialect (1.x, 2.x, 3.x) could not be told from its version or its replies",
   FW_KERNEL_READ: "reading kernel state through iproute2 failed",
   FW_KERNEL_WRITE: "writing kernel state through iproute2 failed",
   FW_SYSCTL: "reading or writing a sysctl failed",

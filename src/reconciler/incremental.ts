@@ -308,7 +308,7 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
     sysctls: cache.sysctls,
   };
   const p = plan(desiredScoped, live, policy, {
-    observationComplete: true, repairProtected: config.protect.repair,
+    observationComplete: true, repairProtected: config.protect.repair, reinstallLimit: config.protect.reinstallLimit,
     liveTableCounts: cache.index.tableCounts(), localAddresses: new Set(cache.addresses.map((a) => a.address)),
   });
   // An address deletion depends on every route in the kernel (its preferred sources): full pass.

@@ -1,9 +1,10 @@
 // Observes every configured BIRD daemon: its status, protocols and, for each kernel protocol
 // fibwarden protects, the routes BIRD exports to it (streamed: a full table is never one string).
 // Any failure makes the observation incomplete: the planner then deletes nothing (fail static).
-import type { BirdClient, BirdDialect } from "../adapters/bird/client.js";
+import type { BirdClient } from "../adapters/bird/client.js";
 import { showExportedRoutes, showProtocols, showStatus } from "../adapters/bird/queries.js";
 import type { BirdProtocol } from "../core/bird/protocol-types.js";
+import { dialectFromProtocols, readBirdRelease, type BirdDialect, type DialectSource } from "../core/bird/version.js";
 import { ProtectedRouteBuilder, defaultBirdKernelMetric, type SkippedExport } from "../core/desired/protected.js";
 import { FibwardenError } from "../core/errors.js";
 import type { Family } from "../core/net/ip.js";
@@ -22,8 +23,13 @@ export interface ProtectSettings {
 /** One observed BIRD daemon. */
 export interface BirdDaemonObservation {
   socket: string;
+  /** The version string as BIRD printed it (`v0.3.3+birdv1.6.8`). */
   version: string;
+  /** The BIRD release found in it (`1.6.8`), when one could be read. */
+  release?: string;
   dialect: BirdDialect;
+  /** Whether the dialect came from the version string or, when that was unreadable, from BIRD's replies. */
+  dialectSource: DialectSource;
   up: boolean;
   protocols: BirdProtocol[];
 }
@@ -62,6 +68,17 @@ function channelFamily(p: BirdProtocol, dialect: BirdDialect, socket: string): F
   return ch === "ipv4" ? 4 : ch === "ipv6" ? 6 : undefined;
 }
 
+/**
+ * The dialect from the version, else from what `show protocols all` shows; throws FW_BIRD_DIALECT
+ * (the observation becomes incomplete) when neither tells: a kernel metric is never guessed.
+ */
+function decideDialect(socket: string, version: string, fromVersion: BirdDialect | undefined, protocols: readonly BirdProtocol[]): { dialect: BirdDialect; source: DialectSource } {
+  if (fromVersion !== undefined) return { dialect: fromVersion, source: "version" };
+  const fromReplies = dialectFromProtocols(protocols);
+  if (fromReplies !== undefined) return { dialect: fromReplies, source: "replies" };
+  throw new FibwardenError("FW_BIRD_DIALECT", `${socket}: cannot tell the BIRD dialect: the version ${JSON.stringify(version)} names no BIRD release (1.x, 2.x, 3.x) and \`show protocols all\` shows no kernel protocol that would tell; nothing is protected or deleted until it can be read`, { details: { socket, version } });
+}
+
 /** Observes BIRD through `clients` (one per socket); never throws for BIRD's own failures. */
 export async function observeBird(clients: readonly BirdClient[], settings: ProtectSettings, signal?: AbortSignal): Promise<BirdObservation> {
   const obs: BirdObservation = { complete: true, problems: [], daemons: [], kernelProtocols: [] };
@@ -71,10 +88,13 @@ export async function observeBird(clients: readonly BirdClient[], settings: Prot
     const socket = client.socketPath;
     try {
       const status = await showStatus(client, signal ? { signal } : {});
-      const dialect = client.dialect ?? 2;
-      const legacy = dialect === 1 ? legacyFamilyOf(socket) : undefined;
+      const version = client.version ?? status.version;
+      const release = readBirdRelease(version);
+      // BIRD 1.6 prints no channels: its implicit channel takes the daemon's family (bird6.ctl).
+      const legacy = release === undefined || release.major === 1 ? legacyFamilyOf(socket) : undefined;
       const protocols = await showProtocols(client, true, legacy, signal ? { signal } : {});
-      obs.daemons.push({ socket, version: client.version ?? status.version, dialect, up: status.up, protocols });
+      const { dialect, source } = decideDialect(socket, version, release?.major as BirdDialect | undefined, protocols);
+      obs.daemons.push({ socket, version, ...(release ? { release: release.text } : {}), dialect, dialectSource: source, up: status.up, protocols });
       if (!status.up) {
         obs.complete = false;
         obs.problems.push({ code: "FW_OBSERVATION_INCOMPLETE", socket, message: `BIRD is not up: ${status.message}` });

@@ -107,7 +107,7 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
     ? { desired: { routes: [], rules: [], addresses: [], sysctls: [], protectedRoutes: [] }, vipProblems: [], sysctlProblems: [], tables: new Map<string, number>() }
     : composeDesired(deps.config, options.vips ?? deps.config.vips, bird, kernel.live, deps.policy, kernel.interfaces);
   result.desired = desired;
-  result.plan = plan(desired.desired, kernel.live, deps.policy, { observationComplete, repairProtected: deps.config.protect.repair });
+  result.plan = plan(desired.desired, kernel.live, deps.policy, { observationComplete, repairProtected: deps.config.protect.repair, reinstallLimit: deps.config.protect.reinstallLimit });
   if (options.apply && result.plan.ops.length > 0) {
     result.applied = await deps.dataplane.apply(result.plan.ops, options.signal ? { signal: options.signal } : {});
   }

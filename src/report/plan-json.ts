@@ -17,7 +17,14 @@ export const PlanReportSchema = z.object({
     complete: z.boolean(),
     bird: z.object({
       complete: z.boolean(),
-      daemons: z.array(z.object({ socket: z.string(), version: z.string(), dialect: z.number(), up: z.boolean() })),
+      daemons: z.array(z.object({
+        socket: z.string(),
+        version: z.string().describe("The version string as BIRD printed it (`v0.3.3+birdv1.6.8`)."),
+        release: z.string().optional().describe("The BIRD release read from it (`1.6.8`); absent when none could be read."),
+        dialect: z.number().describe("1 (BIRD 1.x), 2 or 3: decides the kernel metric BIRD installs with."),
+        dialectSource: z.enum(["version", "replies"]).describe("Read from the version string, or (unreadable version) from BIRD's replies."),
+        up: z.boolean(),
+      })),
       kernelProtocols: z.array(z.object({ socket: z.string(), name: z.string(), family: z.number(), table: z.number(), metric: z.number(), routes: z.number(), syncErrors: z.array(z.string()) })),
       problems: z.array(z.object({ code: z.string(), socket: z.string().optional(), message: z.string() })),
     }),
@@ -31,7 +38,11 @@ export const PlanReportSchema = z.object({
   withheld: z.array(op),
   conflicts: z.array(z.object({ object: z.string(), key: z.string(), reason: z.string(), message: z.string(), holderOwnership: z.string().optional() })),
   drift: z.array(z.object({ kind: z.string(), key: z.string(), message: z.string(), repaired: z.boolean() })),
-  problems: z.array(z.object({ scope: z.enum(["vip", "sysctl"]), subject: z.string(), message: z.string() })),
+  problems: z.array(z.object({
+    scope: z.enum(["vip", "sysctl", "protect"]).describe("`protect`: a guard kept a group of protected routes from being reinstalled."),
+    code: z.string().optional().describe("`kernel-metric-mismatch` or `mass-reinstall` (scope protect)."),
+    subject: z.string(), message: z.string(),
+  })),
   tables: z.record(z.string(), z.number()).describe("VIP address -> source table."),
   applied: z.object({
     applied: z.number(), failed: z.number(), elapsedMs: z.number(),
@@ -78,6 +89,7 @@ export function buildPlanReport(pass: PassResult, mode: "plan" | "apply"): PlanR
   const problems: PlanReport["problems"] = [
     ...(pass.desired?.vipProblems ?? []).map((x) => ({ scope: "vip" as const, subject: x.vip, message: x.reason })),
     ...(pass.desired?.sysctlProblems ?? []).map((x) => ({ scope: "sysctl" as const, subject: `${x.iface}.${x.name}`, message: x.reason })),
+    ...(p?.guards ?? []).map((g) => ({ scope: "protect" as const, code: g.code, subject: `table ${g.table} IPv${g.family} metric ${g.metric}`, message: g.message })),
   ];
   const report: PlanReport = {
     apiVersion: "fibwarden/v1",
@@ -89,7 +101,10 @@ export function buildPlanReport(pass: PassResult, mode: "plan" | "apply"): PlanR
       complete: pass.observationComplete,
       bird: {
         complete: pass.bird.complete,
-        daemons: pass.bird.daemons.map((d) => ({ socket: d.socket, version: d.version, dialect: d.dialect, up: d.up })),
+        daemons: pass.bird.daemons.map((d) => ({
+          socket: d.socket, version: d.version, ...(d.release !== undefined ? { release: d.release } : {}),
+          dialect: d.dialect, dialectSource: d.dialectSource, up: d.up,
+        })),
         kernelProtocols: pass.bird.kernelProtocols.map((k) => ({ socket: k.socket, name: k.name, family: k.family, table: k.table, metric: k.metric, routes: k.routes.length, syncErrors: k.syncErrors })),
         problems: pass.bird.problems,
       },

@@ -7,9 +7,9 @@ import { createConnection, type Socket } from "node:net";
 import { FibwardenError } from "../../core/errors.js";
 import { ReplyFramer, type ReplyLineKind, type ReplyLineSink } from "../../core/bird/framing.js";
 import type { ReplyConsumer } from "../../core/bird/consumer.js";
+import { dialectOfRelease, readBirdRelease, type BirdDialect } from "../../core/bird/version.js";
 
-/** BIRD's major dialect: 1 (1.6, separate IPv4/IPv6 daemons), 2 or 3. */
-export type BirdDialect = 1 | 2 | 3;
+export type { BirdDialect } from "../../core/bird/version.js";
 
 /** Options of a BIRD client. */
 export interface BirdClientOptions {
@@ -37,10 +37,13 @@ export interface BirdRequestOptions {
 
 const DEFAULTS = { connectTimeoutMs: 2000, idleTimeoutMs: 10_000, replyTimeoutMs: 120_000, backoffInitialMs: 200, backoffMaxMs: 10_000 };
 
-/** Parses the dialect out of a greeting's version (`2.0.12` → 2). */
-export function dialectOf(version: string): BirdDialect {
-  const major = Number(version.split(".")[0]);
-  return major <= 1 ? 1 : major === 2 ? 2 : 3;
+/**
+ * The dialect of a greeting's version (`2.0.12` → 2, `v0.3.3+birdv1.6.8` → 1), or undefined when
+ * no BIRD release can be read from it: never a guess.
+ */
+export function dialectOf(version: string): BirdDialect | undefined {
+  const release = readBirdRelease(version);
+  return release === undefined ? undefined : dialectOfRelease(release);
 }
 
 class GreetingSink implements ReplyLineSink {
@@ -62,7 +65,7 @@ interface Connection {
   socket: Socket;
   framer: ReplyFramer;
   version: string;
-  dialect: BirdDialect;
+  dialect: BirdDialect | undefined;
 }
 
 /** One BIRD control socket. Requests are queued: one in flight at a time. */
@@ -85,7 +88,7 @@ export class BirdClient {
     return this.conn?.version;
   }
 
-  /** BIRD's dialect from the last greeting, if connected once. */
+  /** BIRD's dialect from the last greeting's version; undefined before, or when the version is unreadable. */
   get dialect(): BirdDialect | undefined {
     return this.conn?.dialect;
   }

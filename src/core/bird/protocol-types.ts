@@ -22,6 +22,8 @@ export type BirdChangeStats = Record<string, Record<string, number | null>>;
 export interface BirdChannel {
   /** `ipv4`, `ipv6`...; for BIRD 1.6 the family the parser was told (bird vs bird6). */
   name: string;
+  /** True when BIRD printed no `Channel` line (BIRD 1.6): the data sat at protocol level. */
+  implicit?: boolean;
   /** Channel state (`UP`); BIRD 1.6 has none. */
   state?: string;
   /** BIRD 3 `Import state:` / `Export state:`. */

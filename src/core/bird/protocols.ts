@@ -183,7 +183,7 @@ export class ProtocolsParser extends ReplyConsumer {
   private legacyChannel(p: BirdProtocol): BirdChannel {
     let ch = p.channels[0];
     if (ch === undefined) {
-      ch = { name: this.legacyChannelName, details: {} };
+      ch = { name: this.legacyChannelName, implicit: true, details: {} };
       if (p.table !== undefined) ch.table = p.table;
       p.channels.push(ch);
     }

@@ -10,6 +10,7 @@ import {
   assertPolicy, classifyAddress, classifyRoute, classifyRule, isDerivedFromAddress, type OwnershipPolicy,
 } from "../ownership.js";
 import { canonicalJson } from "./canonical-json.js";
+import { DEFAULT_REINSTALL_LIMIT, groupProtected, judgeGroup, type GroupVerdict, type PlanGuard } from "./guards.js";
 import type { Conflict, DesiredState, Drift, LiveState, Plan, PlanOp, PlanOptions } from "./types.js";
 
 /** The phase of each operation: the order in which a plan's operations run. */
@@ -101,6 +102,44 @@ function dedupeDesired<T extends Route | Rule | InterfaceAddress>(
   return out;
 }
 
+const groupOf = (r: Route): string => `${r.family}|${r.table}|${r.metric}`;
+
+/**
+ * Judges each group of protected routes (one kernel protocol's: family, table, metric) that has
+ * missing routes; `guards` receives what a guard refused. Groups without missing routes are
+ * judged too (reinstall allowed, nothing explained) so that every protected route has a verdict.
+ */
+function judgeProtectedGroups(
+  protectedByKey: ReadonlyMap<string, Route>, missing: ReadonlyArray<{ key: string; route: Route }>,
+  liveRoutes: readonly Route[], policy: OwnershipPolicy, options: PlanOptions, guards: PlanGuard[],
+): Map<string, GroupVerdict> {
+  const totals = new Map<string, number>();
+  for (const p of protectedByKey.values()) totals.set(groupOf(p), (totals.get(groupOf(p)) ?? 0) + 1);
+  const verdicts = new Map<string, GroupVerdict>();
+  for (const k of totals.keys()) verdicts.set(k, { reinstall: true, explained: new Set() });
+  if (missing.length === 0) return verdicts;
+  // Where the kernel holds BIRD's routes at other metrics: table|dst|tos -> metrics.
+  const birdMetrics = new Map<string, number[]>();
+  const protectedTables = new Set(policy.protectedTables);
+  for (const r of liveRoutes) {
+    if (r.protocol !== policy.birdProtocol || !protectedTables.has(r.table)) continue;
+    const sk = `${r.family}|${r.table}|${r.dst}|${r.tos}`;
+    const list = birdMetrics.get(sk);
+    if (list) list.push(r.metric); else birdMetrics.set(sk, [r.metric]);
+  }
+  const limit = options.reinstallLimit ?? DEFAULT_REINSTALL_LIMIT;
+  for (const [gk, items] of groupProtected(missing)) {
+    const { family, table, metric } = items[0]!.route;
+    const judged = items.map(({ key, route }) => ({
+      key, elsewhere: (birdMetrics.get(`${route.family}|${route.table}|${route.dst}|${route.tos}`) ?? []).filter((m) => m !== metric),
+    }));
+    const verdict = judgeGroup({ family, table, metric }, totals.get(gk)!, judged, limit, options.repairProtected);
+    verdicts.set(gk, verdict);
+    if (verdict.guard) guards.push(verdict.guard);
+  }
+  return verdicts;
+}
+
 function countByTable(routes: readonly Route[]): Map<number, number> {
   const counts = new Map<number, number>();
   for (const r of routes) counts.set(r.table, (counts.get(r.table) ?? 0) + 1);
@@ -116,6 +155,7 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
   assertPolicy(policy);
   const conflicts: Conflict[] = [];
   const drift: Drift[] = [];
+  const guards: PlanGuard[] = [];
   const staged: Staged[] = [];
   const withheld: Staged[] = [];
   const stage = (phase: number, sortKey: string, op: PlanOp, destructive = false): void => {
@@ -259,20 +299,30 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
       if (list) list.push(r); else shadowIndex.set(sk, [r]);
     }
   }
+  // Missing protected routes are judged per group (what one kernel protocol installs) before any
+  // is reinstalled: a wrong metric or a mass of missing routes must not become mass reinstalls.
+  const missingProtected: Array<{ key: string; route: Route }> = [];
+  for (const [k, p] of protectedByKey) if (!liveRoutes.has(k)) missingProtected.push({ key: k, route: p });
+  const verdicts = judgeProtectedGroups(protectedByKey, missingProtected, live.routes, policy, options, guards);
   for (const [k, p] of protectedByKey) {
     const list = liveRoutes.get(k) ?? [];
     // Protected and managed tables are disjoint (assertPolicy), so no route of ours can hold a
     // protected key: a missing protected route is reinstalled with the other adds.
     if (list.length === 0) {
-      const repaired = options.repairProtected === "reinstall" && prefsrcOk(p);
+      const verdict = verdicts.get(groupOf(p))!;
+      if (verdict.explained.has(k)) continue; // reported once, by the guard
+      const guarded = options.repairProtected === "reinstall" && !verdict.reinstall;
+      const repaired = options.repairProtected === "reinstall" && verdict.reinstall && prefsrcOk(p);
       if (repaired) {
         if (p.prefsrc) finalPrefsrc.push(p.prefsrc);
         bump(p.table, +1);
         stage(PHASE["route.add"], `${k}|protected`, { kind: "route.add", route: p,
           reason: `reinstall protected route BIRD exports: ${describeRoute(p)}` });
       }
+      const why = guarded ? `; not reinstalled: ${verdict.guard!.code} guard`
+        : options.repairProtected === "reinstall" && !repaired ? `; not reinstalled: its source ${p.prefsrc} is not a local address` : "";
       drift.push({ kind: "missing", key: k, expected: p, repaired,
-        message: `protected route ${describeRoute(p)} is missing from the kernel${options.repairProtected === "reinstall" && !repaired ? `; not reinstalled: its source ${p.prefsrc} is not a local address` : ""}` });
+        message: `protected route ${describeRoute(p)} is missing from the kernel${why}` });
     } else {
       const foreign = list.find((r) => r.protocol !== p.protocol);
       if (foreign !== undefined) {
@@ -390,5 +440,6 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
     a.key < b.key ? -1 : a.key > b.key ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
   conflicts.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : 0) || byKey(a, b));
   drift.sort((a, b) => byKey(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
-  return { ops: staged.map((s) => s.op), withheld: withheld.map((s) => s.op), conflicts, drift };
+  guards.sort((a, b) => a.family - b.family || a.table - b.table || a.metric - b.metric);
+  return { ops: staged.map((s) => s.op), withheld: withheld.map((s) => s.op), conflicts, drift, guards };
 }

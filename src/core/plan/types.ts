@@ -4,6 +4,9 @@ import type { Route } from "../model/route.js";
 import type { Rule } from "../model/rule.js";
 import type { SysctlValue } from "../model/sysctl.js";
 import type { Ownership } from "../ownership.js";
+import type { PlanGuard, ReinstallLimit } from "./guards.js";
+
+export type { PlanGuard, ReinstallLimit } from "./guards.js";
 
 /** What fibwarden wants the kernel to hold. */
 export interface DesiredState {
@@ -36,6 +39,11 @@ export interface PlanOptions {
   observationComplete: boolean;
   /** `reinstall` re-adds missing protected routes with `proto bird` (add, never replace). */
   repairProtected: "report" | "reinstall";
+  /**
+   * How many of one kernel protocol's protected routes one pass may reinstall (default: a tenth,
+   * and never fewer than 50). More missing at once is refused and reported (`Plan.guards`).
+   */
+  reinstallLimit?: ReinstallLimit;
   /**
    * Route counts per table of the whole kernel, for a plan whose `live.routes` holds only part
    * of it (an incremental pass): a rule is gated on its table holding routes, which the part
@@ -103,4 +111,9 @@ export interface Plan {
   withheld: PlanOp[];
   conflicts: Conflict[];
   drift: Drift[];
+  /**
+   * Groups of protected routes a guard kept from being reinstalled: a kernel metric that does not
+   * match what the kernel holds, or more routes missing at once than the reinstall limit.
+   */
+  guards: PlanGuard[];
 }

@@ -23,7 +23,7 @@ const DEFAULTS = {
     protocol: 201, tables: { from: 1000, to: 1999 }, rulePriorities: { from: 1000, to: 1999 },
     announceTables: [], addressLabel: "fw", addressDevices: ["lo"], vipRanges: [],
   },
-  protect: { kernelProtocols: "all", repair: "report", metrics: {}, tables: {} },
+  protect: { kernelProtocols: "all", repair: "report", metrics: {}, tables: {}, reinstallLimit: { share: 0.1, minimum: 50 } },
   vips: [],
   sysctls: { rpFilter: {}, sendRedirects: {} },
   daemon: { listen: "127.0.0.1:9473", resyncIntervalSeconds: 30, resyncCpuPercent: 0.5, debounceMs: 100, birdPollIntervalMs: 1000, logLevel: "info" },

@@ -64,10 +64,37 @@ describe.each(cases)("protected routes of $node", ({ node, major, v4, v6 }) => {
     }
   });
 
-  it("a wrong metric assumption shows up as drift, not as silence", () => {
-    const wrong = buildProtectedRoutes(exported(v4), { protocol: "kernel1", family: 4, table: 254, metric: 77 });
-    const p = plan({ ...empty, protectedRoutes: wrong.routes }, live, policy, { observationComplete: true, repairProtected: "report" });
-    expect(p.drift.length).toBe(wrong.routes.length);
-    expect(new Set(p.drift.map((d) => d.kind))).toEqual(new Set(["missing"]));
+  it("a wrong metric assumption is one problem naming the override, never per-route drift or reinstalls", () => {
+    // The calico-node case: BIRD 1.6 taken for BIRD 2/3 expects metric 32 where the kernel holds
+    // BIRD's routes at 0 (and the reverse): every IPv4 route would look missing.
+    const actual = defaultBirdKernelMetric(major, 4);
+    const wrongMetric = actual === 32 ? 0 : 32;
+    const wrong = buildProtectedRoutes(exported(v4), { protocol: "kernel1", family: 4, table: 254, metric: wrongMetric });
+    for (const repairProtected of ["report", "reinstall"] as const) {
+      const p = plan({ ...empty, protectedRoutes: wrong.routes }, live, policy, { observationComplete: true, repairProtected });
+      expect(p.ops).toEqual([]);
+      expect(p.guards).toHaveLength(1);
+      const g = p.guards[0]!;
+      expect(g).toMatchObject({ code: "kernel-metric-mismatch", family: 4, table: 254, metric: wrongMetric, liveMetric: actual, total: wrong.routes.length });
+      expect(g.message).toContain(`protect.metrics.<kernel protocol>.ipv4: ${actual}`);
+      // Routes the kernel holds at the other metric are explained by the guard; what is left
+      // (routes absent at every metric) is still drift, each named.
+      const elsewhere = new Set(live.routes.filter((r) => r.protocol === 12 && r.family === 4 && r.table === 254).map((r) => r.dst));
+      expect(p.drift.map((d) => d.expected.dst).sort()).toEqual(wrong.routes.filter((r) => !elsewhere.has(r.dst)).map((r) => r.dst).sort());
+      expect(g.atLiveMetric).toBe(wrong.routes.length - p.drift.length);
+    }
+  });
+
+  it("a metric that some routes share by accident is no mismatch: missing routes stay drift", () => {
+    // One BIRD route deleted from the kernel while the rest sit at the expected metric.
+    const metric = defaultBirdKernelMetric(major, 4);
+    const victim = p4.routes[0]!;
+    const damaged = { ...live, routes: live.routes.filter((r) => routeKey(r) !== routeKey(victim)) };
+    const p = plan({ ...empty, protectedRoutes: p4.routes }, damaged, policy, { observationComplete: true, repairProtected: "reinstall" });
+    expect(p.guards).toEqual([]);
+    expect(p.drift).toHaveLength(1);
+    expect(p.drift[0]).toMatchObject({ kind: "missing", repaired: true });
+    expect(p.ops).toHaveLength(1);
+    expect(p.ops[0]).toMatchObject({ kind: "route.add", route: { dst: victim.dst, metric } });
   });
 });

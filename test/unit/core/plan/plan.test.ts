@@ -83,7 +83,7 @@ describe("plan: protected routes on the captured BIRD 2 node (F1)", () => {
 
   it("is in sync when the kernel holds everything BIRD exports", () => {
     const p = plan({ ...empty(), protectedRoutes: birdRoutes }, live, policy, complete);
-    expect(p).toEqual({ ops: [], withheld: [], conflicts: [], drift: [] });
+    expect(p).toEqual({ ops: [], withheld: [], conflicts: [], drift: [], guards: [] });
   });
   it("reports a deleted BIRD route as missing, and reinstalls it with add when configured", () => {
     const victim = birdRoutes.find((r) => r.dst === "10.111.196.0/24")!;
