@@ -20,6 +20,17 @@ export interface FakeBirdOptions {
   hangOn?: string;
   /** Replace a command's reply with these bytes. */
   replies?: Record<string, string>;
+  /**
+   * Present this version string instead of the transcripts' (greeting and `show status`), as
+   * calico-node's BIRD build does (`v0.3.3+birdv1.6.8`).
+   */
+  version?: string;
+}
+
+/** A transcript with BIRD's version string replaced in the greeting or `show status` line. */
+function withVersion(text: string | undefined, version: string | undefined): string | undefined {
+  if (text === undefined || version === undefined) return text;
+  return text.replace(/^(0001 BIRD )\S+( ready\.)/m, `$1${version}$2`).replace(/^(1000-BIRD )\S+$/m, `$1${version}`);
 }
 
 /** Starts a fake BIRD replaying the transcripts of `daemon` (e.g. "bird-2.0.12"). */
@@ -36,7 +47,7 @@ export async function startFakeBird(daemon: string, options: FakeBirdOptions = {
     sockets.add(sock);
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => undefined);
-    sock.write(transcript("greeting") ?? "0001 BIRD 2.0.12 ready.\n");
+    sock.write(withVersion(transcript("greeting") ?? "0001 BIRD 2.0.12 ready.\n", options.version)!);
     let buf = "";
     sock.on("data", (chunk) => {
       buf += chunk.toString("utf8");
@@ -45,7 +56,7 @@ export async function startFakeBird(daemon: string, options: FakeBirdOptions = {
         buf = buf.slice(nl + 1);
         commands.push(cmd);
         if (cmd === "restrict") { sock.write("0016 Access restricted\n"); continue; }
-        const reply = options.replies?.[cmd] ?? transcript(cmd.replace(/ /g, "-").replace(/\//g, "_")) ?? "9001 syntax error, unexpected CF_SYM_UNDEFINED\n";
+        const reply = options.replies?.[cmd] ?? withVersion(transcript(cmd.replace(/ /g, "-").replace(/\//g, "_")), options.version) ?? "9001 syntax error, unexpected CF_SYM_UNDEFINED\n";
         sock.write(options.hangOn === cmd ? reply.slice(0, 40) : reply);
       }
     });

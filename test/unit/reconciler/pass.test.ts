@@ -19,7 +19,11 @@ afterEach(async () => {
 });
 
 async function birds(...daemons: string[]) {
-  for (const d of daemons) fakes.push(await startFakeBird(d));
+  return birdsWith({}, ...daemons);
+}
+
+async function birdsWith(options: Parameters<typeof startFakeBird>[1], ...daemons: string[]) {
+  for (const d of daemons) fakes.push(await startFakeBird(d, options));
   for (const f of fakes) clients.push(new BirdClient({ socketPath: f.socketPath, idleTimeoutMs: 300 }));
   return clients;
 }
@@ -106,5 +110,54 @@ protect: {kernelProtocols: all, repair: report}
     const protectedCount = res.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0);
     expect(protectedCount).toBe(live.routes.filter((r) => r.protocol === 12).length);
     expect(new Set(res.desired!.desired.protectedRoutes.map(routeKey)).size).toBe(protectedCount);
+  });
+});
+
+describe("runPass on calico-node's BIRD 1.6 build (version v0.3.3+birdv1.6.8)", () => {
+  const config = () => parseConfigText(`
+bird: {sockets: ${JSON.stringify(clients.map((c) => c.socketPath))}}
+protect: {kernelProtocols: all, repair: reinstall}
+`);
+  const pass = async () => {
+    const live = loadKernelFixture("bird16-node");
+    const dp = new FakeDataplane(KernelSim.from(live), links);
+    const c = config();
+    return { res: await runPass({ config: c, policy: configToPolicy(c), dataplane: dp, birdClients: clients }, { apply: true }), dp };
+  };
+
+  it("reads BIRD 1.6.8 out of calico's version string: metrics 0 and 1024, in sync, nothing written", async () => {
+    await birdsWith({ version: "v0.3.3+birdv1.6.8" }, "bird-1.6.8", "bird6-1.6.8");
+    const { res, dp } = await pass();
+    expect(res.bird.problems).toEqual([]);
+    expect(res.bird.daemons.map((d) => [d.version, d.release, d.dialect, d.dialectSource])).toEqual([
+      ["v0.3.3+birdv1.6.8", "1.6.8", 1, "version"], ["v0.3.3+birdv1.6.8", "1.6.8", 1, "version"],
+    ]);
+    expect(res.bird.kernelProtocols.map((k) => [k.family, k.metric])).toEqual([[4, 0], [6, 1024]]);
+    expect(res.plan?.ops).toEqual([]);
+    expect(res.plan?.drift).toEqual([]);
+    expect(res.plan?.guards).toEqual([]);
+    expect(dp.applies).toEqual([]);
+  });
+
+  it("a version naming no BIRD release: the dialect comes from the replies (no channels: 1.x)", async () => {
+    await birdsWith({ version: "v0.3.3" }, "bird-1.6.8", "bird6-1.6.8");
+    const { res, dp } = await pass();
+    expect(res.bird.problems).toEqual([]);
+    expect(res.bird.daemons.map((d) => [d.release, d.dialect, d.dialectSource])).toEqual([[undefined, 1, "replies"], [undefined, 1, "replies"]]);
+    expect(res.plan?.ops).toEqual([]);
+    expect(dp.applies).toEqual([]);
+  });
+
+  it("neither the version nor the replies tell: observation incomplete, FW_BIRD_DIALECT naming the version, nothing deleted or reinstalled", async () => {
+    // A BIRD whose `show protocols all` shows no kernel protocol: nothing tells the dialect.
+    const deviceOnly = "2002-name     proto    table    state  since       info\n1002-device1  Device   master   up     18:59:08    \n0000 \n";
+    await birdsWith({ version: "v0.3.3", replies: { "show protocols all": deviceOnly } }, "bird-1.6.8");
+    const { res, dp } = await pass();
+    expect(res.observationComplete).toBe(false);
+    expect(res.bird.problems).toEqual([expect.objectContaining({ code: "FW_BIRD_DIALECT" })]);
+    expect(res.bird.problems[0]!.message).toContain('"v0.3.3"');
+    expect(res.bird.kernelProtocols).toEqual([]);
+    expect(res.plan?.ops.filter((o) => o.kind.endsWith(".delete"))).toEqual([]);
+    expect(dp.applies.flat().filter((o) => o.kind.endsWith(".delete"))).toEqual([]);
   });
 });
