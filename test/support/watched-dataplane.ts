@@ -3,10 +3,11 @@
 // from a captured full export, for the fake BIRD.
 import type { KernelChange, KernelWatch, WatchOptions } from "../../src/adapters/ports.js";
 import type { InterfaceAddress } from "../../src/core/model/address.js";
-import type { Route } from "../../src/core/model/route.js";
+import type { Nexthop, Route } from "../../src/core/model/route.js";
 import type { Rule } from "../../src/core/model/rule.js";
 import { FakeDataplane } from "./fake-dataplane.js";
 import { readFixture } from "./fixtures.js";
+import type { SimNotice } from "./kernel-sim.js";
 
 /** A fake dataplane whose watch the test drives; counts rule and address re-reads. */
 export class WatchedDataplane extends FakeDataplane {
@@ -14,6 +15,8 @@ export class WatchedDataplane extends FakeDataplane {
   reads = { rules: 0, addresses: 0 };
   override async readRules() { this.reads.rules++; return super.readRules(); }
   override async readAddresses() { this.reads.addresses++; return super.readAddresses(); }
+  /** The links with their state in the simulated kernel (`linkSet`). */
+  override async readLinks() { return this.links.map((l) => ({ ...l, up: this.sim.links.get(l.name) ?? l.up })); }
   override watch(opts: WatchOptions): KernelWatch {
     this.onChange = opts.onChange;
     return { started: Promise.resolve(), stop: async () => { this.onChange = undefined; } };
@@ -30,8 +33,37 @@ export class WatchedDataplane extends FakeDataplane {
     this.send({ kinds: ["rule"], rules: [{ deleted, family: r.family, priority: r.priority, from: r.from!, table: r.table!, protocol: r.protocol }] });
   }
   address(a: InterfaceAddress, deleted: boolean): void {
-    this.send({ kinds: ["address"], addresses: [{ deleted, family: a.family, dev: a.dev, address: a.address, prefixlen: a.prefixlen, ...(a.label ? { label: a.label } : {}) }] });
+    this.send({ kinds: ["address"], addresses: [addressEvent(a, deleted)] });
   }
+  /** Reports what the kernel notified of a change it made itself; `link` adds the link event. */
+  notify(n: SimNotice, link = false): void {
+    const kinds: KernelChange["kinds"] = [];
+    if (link) kinds.push("link");
+    if (n.routes.length > 0) kinds.push("route");
+    if (n.addresses.length > 0) kinds.push("address");
+    this.send({
+      kinds, events: (link ? 1 : 0) + n.routes.length + n.addresses.length,
+      routes: n.routes.map(({ route, deleted }) => ({ family: route.family, table: route.table, dst: route.dst, deleted, route })),
+      ...(n.addresses.length > 0 ? { addresses: n.addresses.map(({ address, deleted }) => addressEvent(address, deleted)) } : {}),
+    });
+  }
+  /** `ip link set <dev> up|down` in the simulated kernel, reported as the monitor would. */
+  linkSet(dev: string, up: boolean): void {
+    this.notify(this.sim.setLinkUp(dev, up), true);
+  }
+  /** `ip addr del` in the simulated kernel, reported as the monitor would (the silent flushes unreported). */
+  addressDel(a: InterfaceAddress): void {
+    const n = this.sim.deleteAddress(a);
+    this.notify({ routes: n.routes, addresses: [{ address: a, deleted: true }] });
+  }
+  /** Deletes one nexthop of an IPv6 multipath route; the monitor reports that nexthop alone. */
+  nexthopDel(r: Route, nh: Nexthop): void {
+    this.notify(this.sim.deleteNexthop(r, nh));
+  }
+}
+
+function addressEvent(a: InterfaceAddress, deleted: boolean) {
+  return { deleted, family: a.family, dev: a.dev, address: a.address, prefixlen: a.prefixlen, ...(a.label ? { label: a.label } : {}) };
 }
 
 /**

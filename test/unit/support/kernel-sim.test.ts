@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { routeKey } from "../../../src/core/model/keys.js";
 import { makeAddress, makeRoute, makeRule } from "../../../src/core/model/normalize.js";
-import { routesEqual } from "../../../src/core/model/route.js";
+import { routesEqual, type Nexthop } from "../../../src/core/model/route.js";
 import { KERNEL_NODES, loadKernelFixture } from "../../support/fixtures.js";
 import { KernelSim, SimKernelError } from "../../support/kernel-sim.js";
 
@@ -86,5 +86,71 @@ describe.each(KERNEL_NODES)("kernel simulator on the captured %s", (node) => {
     sim.deleteAddress(addr);
     expect(sim.routes.some((x) => routeKey(x) === routeKey(r))).toBe(false);
     expect(errnoOf(() => sim.addRoute(r))).toBe("EINVAL");
+  });
+});
+
+describe("kernel simulator: what the kernel does behind the planner's back (captured bird2-node)", () => {
+  const live = loadKernelFixture("bird2-node");
+  const on = (sim: KernelSim, dev: string, family: 4 | 6) => sim.routes.filter((r) => r.family === family && r.nexthops.some((n) => n.dev === dev));
+
+  it("a link going down: IPv4 flushes its routes silently (local routes and multipath routes with another nexthop stay), IPv6 notifies and drops the link's addresses", () => {
+    const sim = KernelSim.from(live);
+    const v4only = on(sim, "nb0", 4).filter((r) => r.nexthops.every((n) => n.dev === "nb0") && r.type !== "local");
+    const v6only = on(sim, "nb0", 6).filter((r) => r.nexthops.every((n) => n.dev === "nb0"));
+    expect(v4only.map((r) => r.dst).sort()).toEqual(["10.111.2.0/24", "10.111.2.255/32"]);
+    const n = sim.setLinkUp("nb0", false);
+    for (const r of [...v4only, ...v6only]) expect(sim.routes.some((x) => routesEqual(x, r)), r.dst).toBe(false);
+    expect(n.routes.every((e) => e.deleted && e.route.family === 6)).toBe(true);
+    expect(n.routes).toHaveLength(v6only.length);
+    expect(sim.routes.some((r) => r.dst === "10.111.2.2/32" && r.type === "local")).toBe(true);
+    expect(sim.routes.filter((r) => r.family === 4 && r.nexthops.length === 2)).toHaveLength(live.routes.filter((r) => r.family === 4 && r.nexthops.length === 2).length);
+    expect(sim.routes.some((r) => r.dst === "fd00:111:196::/48" && r.nexthops.length === 2)).toBe(true);
+    expect(sim.addresses.filter((a) => a.dev === "nb0").map((a) => a.family)).toEqual([4]);
+    expect(n.addresses.map((e) => `${e.deleted} ${e.address.address}`).sort()).toEqual(["true fd00:111:2::2", "true fe80::68e5:5eff:fee3:d7c8"]);
+    expect(errnoOf(() => sim.addRoute(makeRoute({ dst: "10.250.0.0/24", protocol: 4, nexthops: [{ gateway: "10.111.2.1", dev: "nb0" }] })))).toBe("ENETDOWN");
+    expect(errnoOf(() => sim.replaceRoute(makeRoute({ dst: "10.250.0.0/24", protocol: 4, nexthops: [{ dev: "nb0" }] })))).toBe("ENETDOWN");
+    expect(sim.setLinkUp("nb0", false)).toEqual({ routes: [], addresses: [] });
+  });
+
+  it("a link coming up gets back the kernel's own routes of its addresses and its link-local address, not the rest", () => {
+    const sim = KernelSim.from(live);
+    sim.setLinkUp("nb0", false);
+    const n = sim.setLinkUp("nb0", true);
+    const back = n.routes.map((e) => `${e.route.family} ${e.route.table} ${e.route.dst}`).sort();
+    expect(back).toEqual(["4 254 10.111.2.0/24", "4 255 10.111.2.255/32", "6 254 fe80::/64", "6 255 fe80::68e5:5eff:fee3:d7c8/128", "6 255 ff00::/8"]);
+    expect(n.routes.every((e) => !e.deleted)).toBe(true);
+    expect(n.addresses.map((e) => e.address.address)).toEqual(["fe80::68e5:5eff:fee3:d7c8"]);
+    // BIRD's single-path IPv6 routes over nb0 and the global address stay gone
+    expect(on(sim, "nb0", 6).filter((r) => r.protocol === 12 && r.nexthops.length === 1)).toEqual([]);
+    expect(sim.addresses.some((a) => a.address === "fd00:111:2::2")).toBe(false);
+    expect(errnoOf(() => sim.addRoute(makeRoute({ dst: "10.250.0.0/24", protocol: 4, nexthops: [{ gateway: "10.111.2.1", dev: "nb0" }] })))).toBeUndefined();
+  });
+
+  it("IPv6 deletes one nexthop of a multipath route at a time, and notifies that nexthop alone", () => {
+    const sim = KernelSim.from(live);
+    const ecmp = live.routes.find((r) => r.dst === "fd00:111:196::/48")!;
+    const [first, second] = ecmp.nexthops as [Nexthop, Nexthop];
+    const n = sim.deleteNexthop(ecmp, first);
+    expect(n.routes).toEqual([{ route: { ...ecmp, nexthops: [{ ...first, weight: 1 }] }, deleted: true }]);
+    expect(sim.routes.filter((r) => r.dst === ecmp.dst)).toEqual([{ ...ecmp, nexthops: [second] }]);
+    expect(errnoOf(() => sim.deleteNexthop(ecmp, first))).toBe("ESRCH");
+    sim.deleteNexthop(ecmp, second);
+    expect(sim.routes.some((r) => r.dst === ecmp.dst)).toBe(false);
+    const v4 = live.routes.find((r) => r.family === 4 && r.nexthops.length === 2)!;
+    expect(errnoOf(() => sim.deleteNexthop(v4, v4.nexthops[0]!))).toBe("EINVAL");
+  });
+
+  it("removing an address: IPv4 notifies its own routes and flushes the others silently; IPv6 strips the source silently", () => {
+    const sim = KernelSim.from(live);
+    const user4 = makeRoute({ dst: "192.168.99.0/24", prefsrc: "10.111.2.2", nexthops: [{ gateway: "10.111.1.1", dev: "na0" }], protocol: 4 });
+    const user6 = makeRoute({ dst: "fd00:99::/64", prefsrc: "fd00:111:2::2", nexthops: [{ gateway: "fd00:111:1::1", dev: "na0" }], protocol: 4 });
+    sim.addRoute(user4);
+    sim.addRoute(user6);
+    const n4 = sim.deleteAddress(live.addresses.find((a) => a.address === "10.111.2.2")!);
+    expect(n4.routes.map((e) => e.route.dst).sort()).toEqual(["10.111.2.0/24", "10.111.2.2/32", "10.111.2.255/32"]);
+    expect(sim.routes.some((r) => r.dst === user4.dst)).toBe(false);
+    const n6 = sim.deleteAddress(live.addresses.find((a) => a.address === "fd00:111:2::2")!);
+    expect(n6).toEqual({ routes: [], addresses: [] });
+    expect(sim.routes.filter((r) => r.dst === user6.dst)).toEqual([{ ...user6, prefsrc: undefined }].map(({ prefsrc: _, ...r }) => r));
   });
 });
