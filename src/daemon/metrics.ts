@@ -17,6 +17,8 @@ export class DaemonMetrics {
   readonly observationComplete = new Gauge({ name: "fibwarden_observation_complete", help: "1 when the last pass observed the source completely (bird, kernel).", labelNames: ["source"], registers: [this.registry] });
   readonly lastSuccess = new Gauge({ name: "fibwarden_last_successful_pass_timestamp_seconds", help: "Unix time of the last pass with a complete observation and no apply error.", registers: [this.registry] });
   readonly protectedRoutes = new Gauge({ name: "fibwarden_protected_routes", help: "Routes BIRD exports that fibwarden protects.", registers: [this.registry] });
+  readonly vipProblems = new Gauge({ name: "fibwarden_vip_problems", help: "Problems with VIPs found by the last full pass (return path unknown, no free source table...), each logged as 'vip problem'.", registers: [this.registry] });
+  readonly sysctlProblems = new Gauge({ name: "fibwarden_sysctl_problems", help: "Sysctls the last full pass found ineffective (a per-interface value overridden by conf.all), each logged as 'sysctl ineffective'.", registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "fibwarden_" });
@@ -35,6 +37,11 @@ export class DaemonMetrics {
     if (r.mode === "full") {
       this.protectedRoutes.set(r.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0));
       this.withheld.set(r.plan?.withheld.length ?? 0);
+      // An incremental pass builds only the VIPs it touches: only a full pass sees them all.
+      if (r.desired) {
+        this.vipProblems.set(r.desired.vipProblems.length);
+        this.sysctlProblems.set(r.desired.sysctlProblems.length);
+      }
     }
     // What the reconciler knows now: an incremental pass updates only what it looked at.
     if (r.current) {
