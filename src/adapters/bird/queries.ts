@@ -45,6 +45,26 @@ export async function showProtocol(client: BirdClient, name: string, family?: 4 
 }
 
 /**
+ * `show protocols [all] <name>`, exactly as asked (without `all`: the summary row only): the named
+ * protocol. BIRD refuses a name it does not know with a 9xxx reply (BirdCommandError); a reply
+ * without the protocol, or with any other, is FW_BIRD_PARSE rather than an answer to another
+ * question.
+ */
+export async function showNamedProtocol(client: BirdClient, name: string, all: boolean, family?: 4 | 6, opts?: BirdRequestOptions): Promise<BirdProtocol> {
+  const got: BirdProtocol[] = [];
+  const legacyFamily = family ?? (client.dialect === 1 ? 4 : undefined);
+  const parser = new ProtocolsParser({ onProtocol: (p) => got.push(p), ...(legacyFamily ? { legacyFamily } : {}) });
+  const command = `show protocols${all ? " all" : ""} ${checkBirdName(name, "protocol")}`;
+  await client.request(command, parser, opts);
+  if (got.length !== 1 || got[0]!.name !== name) {
+    throw new FibwardenError("FW_BIRD_PARSE", `${command}: BIRD answered with ${got.length === 0 ? "no protocol" : got.map((p) => p.name).join(", ")}, not ${name}`, {
+      details: { command, protocols: got.map((p) => p.name) },
+    });
+  }
+  return got[0]!;
+}
+
+/**
  * Streams `show route export <kernel protocol>` (or any `show route ...` command words) into
  * `onRoute`, one route at a time; resolves with the number of routes.
  */
@@ -78,7 +98,14 @@ export async function showExportedRoute(client: BirdClient, kernelProtocol: stri
   return parser.routeCount;
 }
 
-/** `show route count`. */
-export async function showRouteCount(client: BirdClient, opts?: BirdRequestOptions): Promise<BirdRouteCount> {
-  return (await client.request("show route count", new RouteCountParser(), opts)).result;
+/**
+ * `show route count`, or any `show route ... count` command (its filters kept: BIRD counts the
+ * routes they show against all routes of each table).
+ */
+export async function showRouteCount(client: BirdClient, opts?: BirdRequestOptions & { command?: string }): Promise<BirdRouteCount> {
+  const { command = "show route count", ...requestOpts } = opts ?? {};
+  if (!/^show route\b/.test(command) || !/(^|\s)count(\s|$)/.test(command)) {
+    throw new FibwardenError("FW_INVALID_TOKEN", `not a show route ... count command: ${command}`);
+  }
+  return (await client.request(command, new RouteCountParser(), requestOpts)).result;
 }
