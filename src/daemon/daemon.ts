@@ -91,6 +91,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     }
     for (const d of result.plan?.drift ?? []) plog.warn({ drift: d.kind, route: d.expected.dst, table: d.expected.table, proto: d.expected.protocol, repaired: d.repaired, reason: d.message }, "protected route drift");
     for (const c of result.plan?.conflicts ?? []) plog.warn({ conflict: c.reason, object: c.object, key: c.key, reason: c.message }, "conflict left alone");
+    for (const g of result.plan?.guards ?? []) plog.error({ guard: g.code, table: g.table, family: g.family, metric: g.metric, missing: g.missing, total: g.total, liveMetric: g.liveMetric, reason: g.message }, "reinstall refused by guard");
     for (const o of result.plan?.withheld ?? []) plog.warn({ ...opFields(o), withheld: true }, "deletion withheld: observation incomplete");
     for (const p of [...(result.desired?.vipProblems ?? [])]) plog.warn({ vip: p.vip, reason: p.reason }, "vip problem");
     for (const p of [...(result.desired?.sysctlProblems ?? [])]) plog.warn({ sysctl: `${p.iface}.${p.name}`, desired: p.desired, effective: p.effective, reason: p.reason }, "sysctl ineffective");

@@ -18,6 +18,7 @@ export class DaemonMetrics {
   readonly lastSuccess = new Gauge({ name: "fibwarden_last_successful_pass_timestamp_seconds", help: "Unix time of the last pass with a complete observation and no apply error.", registers: [this.registry] });
   readonly protectedRoutes = new Gauge({ name: "fibwarden_protected_routes", help: "Routes BIRD exports that fibwarden protects.", registers: [this.registry] });
   readonly vipProblems = new Gauge({ name: "fibwarden_vip_problems", help: "Problems with VIPs found by the last full pass (return path unknown, no free source table...), each logged as 'vip problem'.", registers: [this.registry] });
+  readonly reinstallGuards = new Gauge({ name: "fibwarden_reinstall_guards", help: "Groups of protected routes (one BIRD kernel protocol's table, family and metric) the last full pass refused to reinstall, by guard (kernel-metric-mismatch, mass-reinstall); each logged as 'reinstall refused by guard'.", labelNames: ["code"], registers: [this.registry] });
   readonly sysctlProblems = new Gauge({ name: "fibwarden_sysctl_problems", help: "Sysctls the last full pass found ineffective (a per-interface value overridden by conf.all), each logged as 'sysctl ineffective'.", registers: [this.registry] });
 
   constructor() {
@@ -38,6 +39,9 @@ export class DaemonMetrics {
       this.protectedRoutes.set(r.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0));
       this.withheld.set(r.plan?.withheld.length ?? 0);
       // An incremental pass builds only the VIPs it touches: only a full pass sees them all.
+      this.reinstallGuards.reset();
+      for (const code of ["kernel-metric-mismatch", "mass-reinstall"]) this.reinstallGuards.set({ code }, 0);
+      for (const g of r.plan?.guards ?? []) this.reinstallGuards.inc({ code: g.code });
       if (r.desired) {
         this.vipProblems.set(r.desired.vipProblems.length);
         this.sysctlProblems.set(r.desired.sysctlProblems.length);
