@@ -4,7 +4,7 @@ import { CONFIG_PATH_ENV, ENV_OVERRIDES } from "./env.js";
 import type { Env } from "./env.js";
 import { configError } from "./issues.js";
 import { parseConfigText } from "./parse.js";
-import type { Config } from "./schema.js";
+import type { Config } from "./types.js";
 
 /** The config file used when neither --config nor FIBWARDEN_CONFIG names one. */
 export const DEFAULT_CONFIG_PATH = "/etc/fibwarden/config.yaml";

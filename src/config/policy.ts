@@ -3,7 +3,7 @@ import { assertPolicy, defaultOwnershipPolicy } from "../core/ownership.js";
 import type { NumberRange, OwnershipPolicy } from "../core/ownership.js";
 import { FibwardenError } from "../core/errors.js";
 import { TABLE } from "../core/model/names.js";
-import type { Config } from "./schema.js";
+import type { Config } from "./types.js";
 
 const sortedUnique = <T>(items: Iterable<T>, compare?: (a: T, b: T) => number): T[] => [...new Set(items)].sort(compare);
 

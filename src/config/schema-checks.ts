@@ -3,7 +3,7 @@
 import { assertPolicy, ownedAddressLabel } from "../core/ownership.js";
 import { addressFamily, prefixContains, prefixFamily } from "../core/net/ip.js";
 import { buildOwnershipPolicy, protectedTables } from "./policy.js";
-import type { Config } from "./schema.js";
+import type { Config } from "./types.js";
 
 /** One cross-field problem: the path of the field to fix and why. */
 export interface ConfigProblem {
