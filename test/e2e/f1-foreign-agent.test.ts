@@ -21,14 +21,17 @@
 //    one as a conflict and leaves it, and never deletes or replaces a route: the agent's routes
 //    are all still there at the end.
 //
-// BIRD's kernel scan runs every 60 s here, so BIRD itself repairs nothing during the test.
+// BIRD's kernel scan runs once a day here (SCAN_TIME_QUIET_S), so BIRD itself repairs nothing
+// during the test.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlanReportSchema } from "../../src/report/plan-json.js";
 import { buildBird16Topology, locateBird16 } from "../lab/bird16.js";
-import { buildTwoUplinkTopology, checkLabSupport, pollUntil, type Lab, type LabNamespace, type TwoUplinkPlan } from "../lab/index.js";
+import {
+  buildTwoUplinkTopology, checkLabSupport, DEADLINE_MS, pollUntil, SCAN_TIME_QUIET_S, waitFor, type Lab, type LabNamespace, type TwoUplinkPlan,
+} from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 import { ensureBuilt, runFibwarden } from "../support/cli.js";
 import { startServer, tryConnect, type TestServer } from "../support/tcp.js";
@@ -85,7 +88,7 @@ interface F1Env {
 
 /** BIRD 2: the F3 two-uplink topology; the VIP is announced over BGP (fibwarden's announce route). */
 async function buildBird2Env(lab: Lab): Promise<F1Env> {
-  const topo = await buildTwoUplinkTopology(lab, { scanTimeS: 60, announceClientNet: true });
+  const topo = await buildTwoUplinkTopology(lab, { scanTimeS: SCAN_TIME_QUIET_S, announceClientNet: true });
   const { plan, ns, birds } = topo;
   return {
     lab, plan, ns, metric: 32,
@@ -101,7 +104,7 @@ ${DAEMON_TIMING}
       await pollUntil(async () => {
         const out = await ns.router.ip(["-4", "route", "show", `${VIP}/32`, "proto", "bird"]);
         return { done: out.includes(VIP), detail: out };
-      }, { timeoutMs: 20_000, what: `router learns ${VIP} over BGP` });
+      }, { timeoutMs: DEADLINE_MS.bird, what: `router learns ${VIP} over BGP` });
     },
   };
 }
@@ -109,7 +112,7 @@ ${DAEMON_TIMING}
 /** BIRD 1.6 (bird + bird6 on the node, as calico-node); a client is added to the router. */
 async function buildBird16Env(lab: Lab): Promise<F1Env> {
   if (!bird16.ok) throw new Error(bird16.reason);
-  const topo = await buildBird16Topology(lab, bird16.binaries, { scanTimeS: 60, announceClientNet: true });
+  const topo = await buildBird16Topology(lab, bird16.binaries, { scanTimeS: SCAN_TIME_QUIET_S, announceClientNet: true });
   const { plan, ns, birds } = topo;
   const client = await lab.addNamespace("client");
   const c = plan.client;
@@ -122,7 +125,7 @@ async function buildBird16Env(lab: Lab): Promise<F1Env> {
   await pollUntil(async () => {
     const out = await ns.node.ip(["-4", "route", "show", c.net4, "proto", "bird"]);
     return { done: out.includes(c.net4), detail: out };
-  }, { timeoutMs: 30_000, what: `node learns ${c.net4} over BGP from BIRD 1.6` });
+  }, { timeoutMs: DEADLINE_MS.bird, what: `node learns ${c.net4} over BGP from BIRD 1.6` });
   return {
     lab, plan, ns: { ...ns, client }, metric: 0,
     config: `
@@ -185,13 +188,16 @@ function defineF1(variant: string, skip: boolean, build: (lab: Lab) => Promise<F
     it("after: fibwarden run reinstalls it with proto bird and logs the drift; the client connects", async () => {
       daemon = await startDaemon(cfg);
       await daemon.waitReady();
-      await pollUntil(async () => ({ done: await hasBirdRoute(clientNet()) }), { timeoutMs: 10_000, intervalMs: 100, what: `${clientNet()} reinstalled` });
-      expect(driftEntries(daemon.entries(), clientNet()).some((e) => e.repaired === true)).toBe(true);
+      await waitFor(() => hasBirdRoute(clientNet()), { intervalMs: 100, what: `${clientNet()} reinstalled` });
+      // the pass logs its drift after applying: the route can be back before the line is printed
+      const d = daemon;
+      await waitFor(() => driftEntries(d.entries(), clientNet()).some((e) => e.repaired === true),
+        { intervalMs: 100, what: `a reinstalling drift report of ${clientNet()} in the daemon's log` });
       expect(await connect()).toBe("ok");
       // how fast: one deletion, timed until the route is back
       const t0 = performance.now();
       await env().ns.node.ip(["-4", "route", "del", VICTIM, "proto", "bird", "metric", String(env().metric)]);
-      await pollUntil(async () => ({ done: await hasBirdRoute(VICTIM) }), { timeoutMs: 10_000, intervalMs: 10, what: `${VICTIM} reinstalled` });
+      await waitFor(() => hasBirdRoute(VICTIM), { intervalMs: 10, what: `${VICTIM} reinstalled` });
       const passMs = daemon.entries().filter((e) => e.msg === "pass done").map((e) => Number(e.ms)).sort((a, b) => a - b);
       console.log(`[F1 ${variant}] a deleted route is back after ${Math.round(performance.now() - t0)} ms; pass duration median ${passMs[passMs.length >> 1]} ms, max ${passMs[passMs.length - 1]} ms`);
     });
@@ -201,7 +207,7 @@ function defineF1(variant: string, skip: boolean, build: (lab: Lab) => Promise<F
       const { node } = env().ns;
       const dev = env().plan.uplinks.a.node.ifname;
       const agent = await execa("ip", ["netns", "exec", node.name, "sh", "-c", AGENT, "sh",
-        String(env().metric), REPLACED, AGENT_OWN, dev, clientNet(), VICTIM], { timeout: 30_000 });
+        String(env().metric), REPLACED, AGENT_OWN, dev, clientNet(), VICTIM], { timeout: 60_000 });
       const lines = agent.stdout.split("\n");
       const deleted = (route: string) => lines.filter((l) => l === `deleted ${route}`).length;
       expect(lines).toContain(`replaced ${REPLACED}`);
@@ -209,12 +215,12 @@ function defineF1(variant: string, skip: boolean, build: (lab: Lab) => Promise<F
       expect(deleted(clientNet())).toBeGreaterThanOrEqual(2);
       expect(deleted(VICTIM)).toBeGreaterThanOrEqual(2);
       for (const route of [clientNet(), VICTIM]) {
-        await pollUntil(async () => ({ done: await hasBirdRoute(route) }), { timeoutMs: 10_000, intervalMs: 100, what: `${route} reinstalled` });
+        await waitFor(() => hasBirdRoute(route), { intervalMs: 100, what: `${route} reinstalled` });
       }
       // let two more passes run (the resync runs every 2 s: resyncCpuPercent 100 lifts the CPU spacing)
       // so that "never removed" means something
       const passes = d.entries().filter((e) => e.msg === "pass done").length;
-      await pollUntil(async () => ({ done: d.entries().filter((e) => e.msg === "pass done").length >= passes + 2 }), { timeoutMs: 15_000, intervalMs: 200, what: "two more passes" });
+      await waitFor(() => d.entries().filter((e) => e.msg === "pass done").length >= passes + 2, { intervalMs: 200, what: "two more passes" });
 
       const entries = d.entries();
       for (const route of [clientNet(), VICTIM]) {

@@ -10,8 +10,9 @@
 //
 // 1. before: without fibwarden, a new lxc1 gets 2 and the client cannot connect.
 // 2. after: with `fibwarden run` and `rpFilter: {"lxc*": 0}`, the pod's interface is re-created
-//    (a pod restart); fibwarden sets it to 0 within milliseconds (measured and printed; asserted
-//    under a generous bound) and the client connects.
+//    (a pod restart); fibwarden sets it to 0 on the link's kernel event, within milliseconds on
+//    an idle machine (measured and printed; asserted under a generous bound, and the pass that
+//    set it must have been triggered by a kernel event), and the client connects.
 // 3. the trap: with conf.all=1 the per-interface 0 cannot take effect (max(all, iface)):
 //    `reconcile --plan --output json` reports it as a sysctl problem, and connections fail again.
 import { writeFileSync } from "node:fs";
@@ -24,14 +25,19 @@ import { useLab } from "../lab/vitest.js";
 import { ensureBuilt, runFibwarden } from "../support/cli.js";
 import { startServer, tryConnect, type TestServer } from "../support/tcp.js";
 import { buildDsrTopology, configurePodLink, createPodLink, DSR, type DsrTopology } from "./dsr-topology.js";
-import { minimalBirdConfig, readConfSysctl, readNetstatCounter, startDaemon, type DaemonProcess } from "./support.js";
+import { minimalBirdConfig, readConfSysctl, readNetstatCounter, startDaemon, waitForKernelWatch, type DaemonProcess, type LogEntry } from "./support.js";
 
 const support = checkLabSupport();
 if (!support.ok) console.warn(`\n[f4-default-retightens.test] SKIPPING: ${support.reason}\n`);
 
 const POD_IF = "lxc1";
-/** Generous: the daemon reacts to the link event in well under a second; the machine may be busy. */
-const REAPPLY_BOUND_MS = 5_000;
+/**
+ * Generous: the daemon reacts to the link event in well under a second on an idle machine, but
+ * took 6 s once with both cores busy (`npm run test:stress`). What matters is that the kernel
+ * event made the pass: the resync is an hour away in this test's config, and the test checks the
+ * applying pass's reasons.
+ */
+const REAPPLY_BOUND_MS = 20_000;
 
 /**
  * Run inside the node's namespace: creates the pod's veth (`lxc1` here, `eth0` in the pod), then
@@ -79,7 +85,7 @@ bird: {sockets: [${bird().socketPath}]}
 kernel: {netns: ${topo().ns.node.name}}
 sysctls:
   rpFilter: {"lxc*": 0}
-daemon: {listen: "127.0.0.1:0", debounceMs: 20, birdPollIntervalMs: 1000, resyncIntervalSeconds: 30}
+daemon: {listen: "127.0.0.1:0", debounceMs: 20, birdPollIntervalMs: 1000, resyncIntervalSeconds: 3600}
 `);
     server = await startServer(topo().ns.pod.name, DSR.vip, DSR.port);
   }, 60_000);
@@ -101,10 +107,12 @@ daemon: {listen: "127.0.0.1:0", debounceMs: 20, birdPollIntervalMs: 1000, resync
     await node.ip(["link", "del", POD_IF]);
   });
 
-  it("after: fibwarden run sets the re-created lxc1 to 0 within a second, and the client connects", async () => {
+  it("after: fibwarden run sets the re-created lxc1 to 0 on its kernel event, and the client connects", async () => {
     const { node, pod, client } = topo().ns;
     daemon = await startDaemon(cfg);
     await daemon.waitReady();
+    // the reaction below is to a kernel event: the daemon's kernel monitor must be live first
+    await waitForKernelWatch(daemon, node);
     const r = await execa("ip", ["netns", "exec", node.name, process.execPath, "-e", CREATE_AND_WATCH, POD_IF, pod.name, String(REAPPLY_BOUND_MS * 2)], { timeout: 30_000 });
     const seen = JSON.parse(r.stdout) as { first: number; last: number; ms: number };
     console.log(`[F4] new interface ${POD_IF}: rp_filter ${seen.first} at creation, ${seen.last} after ${seen.ms.toFixed(1)} ms (fibwarden run)`);
@@ -118,7 +126,13 @@ daemon: {listen: "127.0.0.1:0", debounceMs: 20, birdPollIntervalMs: 1000, resync
     const drops = await readNetstatCounter(node, "TcpExt", "IPReversePathFilter");
     expect(await tryConnect(client.name, DSR.vip, DSR.port)).toBe("ok");
     expect(await readNetstatCounter(node, "TcpExt", "IPReversePathFilter")).toBe(drops);
-    expect(daemon.entries().some((e) => e.msg === "applied" && JSON.stringify(e).includes(POD_IF))).toBe(true);
+    // the pass logs what it applied after applying it: the lines may follow the sysctl's change
+    const d = daemon;
+    const applying = (e: LogEntry): boolean => e.msg === "applied" && JSON.stringify(e).includes(POD_IF);
+    await d.waitForEntry(`"applied" naming ${POD_IF}`, applying);
+    const pass = d.entries().find(applying)!.pass;
+    await d.waitForEntry(`"pass done" of pass ${String(pass)}`, (e) => e.msg === "pass done" && e.pass === pass);
+    expect(d.entries().find((e) => e.msg === "pass done" && e.pass === pass)?.reasons).toContain("kernel");
   });
 
   it("with conf.all=1 the per-interface 0 cannot take effect: reconcile --plan reports a sysctl problem", async () => {

@@ -2,7 +2,7 @@
 // with its JSON logs, kernel counters and sysctls read inside a lab namespace.
 import { execa, type ResultPromise } from "execa";
 import type { LabNamespace } from "../lab/index.js";
-import { pollUntil } from "../lab/index.js";
+import { DEADLINE_MS, pollUntil, waitFor } from "../lab/index.js";
 import { CLI_PATH } from "../support/cli.js";
 
 /** A minimal BIRD 2 config: fibwarden needs a BIRD socket to observe, even with nothing to protect. */
@@ -21,8 +21,10 @@ export interface DaemonProcess {
   logs(): string;
   /** The JSON log lines printed so far. */
   entries(): LogEntry[];
-  /** Polls /readyz until it answers 200. */
+  /** Polls /readyz until it answers 200 (default deadline: BIRD's, the first pass observes BIRD). */
   waitReady(timeoutMs?: number): Promise<void>;
+  /** Waits until a JSON log line satisfies `match` (bounded). */
+  waitForEntry(what: string, match: (e: LogEntry) => boolean, timeoutMs?: number): Promise<void>;
   /** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
   stop(): Promise<void>;
 }
@@ -38,7 +40,7 @@ export async function startDaemon(cfgPath: string): Promise<DaemonProcess> {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(logs);
       if (m) url = m[1]!;
       return { done: url !== "", detail: logs.slice(-2000) };
-    }, { timeoutMs: 20_000, intervalMs: 50, what: "fibwarden run to print its URL" });
+    }, { timeoutMs: DEADLINE_MS.state, intervalMs: 50, what: "fibwarden run to print its URL" });
   } catch (err) {
     proc.kill("SIGKILL");
     await proc.catch(() => undefined);
@@ -49,11 +51,14 @@ export async function startDaemon(cfgPath: string): Promise<DaemonProcess> {
     url,
     logs: () => logs,
     entries: () => parseLogLines(logs),
-    waitReady: async (timeoutMs = 20_000) => {
+    waitReady: async (timeoutMs = DEADLINE_MS.bird) => {
       await pollUntil(async () => {
-        const r = await fetch(`${url}/readyz`);
+        const r = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) });
         return { done: r.status === 200, detail: `readyz ${r.status}: ${logs.slice(-1000)}` };
       }, { timeoutMs, intervalMs: 100, what: "fibwarden run to become ready" });
+    },
+    waitForEntry: async (what, match, timeoutMs = DEADLINE_MS.state) => {
+      await waitFor(() => parseLogLines(logs).some(match), { timeoutMs, intervalMs: 100, what: `${what} in the daemon's log`, detail: () => logs.slice(-1500) });
     },
     stop: () => {
       stopped ??= (async () => {
@@ -65,6 +70,23 @@ export async function startDaemon(cfgPath: string): Promise<DaemonProcess> {
       return stopped;
     },
   };
+}
+
+/**
+ * Waits until the daemon's kernel monitor delivers events: `ip monitor` subscribes a moment after
+ * it starts, and /readyz does not wait for it. Adds and removes a throwaway blackhole route in a
+ * spare table of `ns` until a pass triggered by a kernel event has finished (bounded).
+ */
+export async function waitForKernelWatch(daemon: DaemonProcess, ns: LabNamespace): Promise<void> {
+  const from = daemon.entries().length;
+  const probe = ["192.0.2.255/32", "table", "9999"];
+  await pollUntil(async () => {
+    const seen = daemon.entries().slice(from).some((e) => e.msg === "pass done" && Array.isArray(e.reasons) && e.reasons.includes("kernel"));
+    if (seen) return { done: true };
+    await ns.ip(["route", "add", "blackhole", ...probe]);
+    await ns.ip(["route", "del", "blackhole", ...probe]);
+    return { done: false, detail: daemon.logs().slice(-1000) };
+  }, { timeoutMs: DEADLINE_MS.state, intervalMs: 250, what: "a pass triggered by a kernel event (the daemon's kernel monitor is live)" });
 }
 
 /** Parses pino's JSON lines; other lines are skipped. */

@@ -11,7 +11,7 @@ import type { BirdRoute } from "../../src/core/bird/route-types.js";
 import { parseIpRoutes } from "../../src/core/parse/ip-json.js";
 import { defaultOwnershipPolicy } from "../../src/core/ownership.js";
 import { plan } from "../../src/core/plan/plan.js";
-import { buildTwoUplinkTopology, checkLabSupport, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { announcedPrefixes, buildTwoUplinkTopology, checkLabSupport, DEADLINE_MS, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 
 const support = checkLabSupport();
@@ -53,15 +53,20 @@ describe.skipIf(!support.ok)("BIRD client against real BIRD 2", () => {
     try {
       const policy = defaultOwnershipPolicy();
       for (const [proto, family] of [["kernel1", 4], ["kernel2", 6]] as const) {
-        // BIRD writes the kernel asynchronously: wait until the two agree (bounded)
+        const { linkA, ecmp: ecmpPrefixes } = announcedPrefixes(topo().plan, family, false);
+        const expected = linkA.length + ecmpPrefixes.length;
+        // BIRD exports each route as its session delivers it and writes the kernel after: wait
+        // until it exports every announced prefix, the ECMP ones with both paths, and the kernel agrees
         const result = await pollUntil(async () => {
           const exported: BirdRoute[] = [];
           await showExportedRoutes(c, proto, (r) => exported.push(r));
           const built = buildProtectedRoutes(exported, { protocol: proto, family, table: 254, metric: 32 });
           const live = parseIpRoutes(await topo().ns.node.ip([`-${family}`, "-json", "-details", "route", "show", "table", "all"]), family);
           const p = plan({ routes: [], rules: [], addresses: [], sysctls: [], protectedRoutes: built.routes }, { routes: live, rules: [], addresses: [], sysctls: [] }, policy, { observationComplete: true, repairProtected: "report" });
-          return { done: p.drift.length === 0 && built.routes.length > 0, value: { built, live }, detail: p.drift.map((d) => d.message).join("; ") };
-        }, { timeoutMs: 15_000, intervalMs: 250, what: `${proto} in sync` });
+          const merged = built.routes.filter((r) => r.nexthops.length === 2).length;
+          const done = p.drift.length === 0 && built.routes.length === expected && merged === ecmpPrefixes.length;
+          return { done, value: { built, live }, detail: `${built.routes.length}/${expected} exported, ${merged} with two paths; drift: ${p.drift.map((d) => d.message).join("; ")}` };
+        }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 250, what: `${proto} exporting all ${expected} routes, in sync with the kernel` });
         const ecmp = result.built.routes.filter((r) => r.nexthops.length === 2);
         expect(ecmp.length, `${proto} has an ECMP route`).toBeGreaterThan(0);
         expect(result.live.filter((r) => r.protocol === 12 && r.family === family).length).toBe(result.built.routes.length);
@@ -99,7 +104,8 @@ describe.skipIf(!support.ok)("BIRD client against real BIRD 2", () => {
 
   it("a BIRD that stops answering mid-session times out (SIGSTOP), and a restarted BIRD is reconnected", async () => {
     const bird = topo().birds.node;
-    const c = client({ idleTimeoutMs: 500, backoffInitialMs: 50, backoffMaxMs: 200 });
+    // 2 s of silence is a timeout: long enough for a resumed BIRD on a busy machine to answer
+    const c = client({ idleTimeoutMs: 2_000, backoffInitialMs: 50, backoffMaxMs: 200 });
     try {
       await showStatus(c);
       process.kill(bird.pid!, "SIGSTOP");
@@ -111,7 +117,7 @@ describe.skipIf(!support.ok)("BIRD client against real BIRD 2", () => {
       expect((await showStatus(c)).up).toBe(true);
       await bird.restart();
       const afterRestart = await pollUntil(async () => ({ done: true, value: await showStatus(c) }),
-        { timeoutMs: 15_000, intervalMs: 100, what: "reconnect after restart" });
+        { timeoutMs: DEADLINE_MS.state, intervalMs: 100, what: "reconnect after restart" });
       expect(afterRestart.up).toBe(true);
     } finally {
       try { process.kill(bird.pid!, "SIGCONT"); } catch { /* gone */ }
@@ -128,7 +134,7 @@ describe.skipIf(!support.ok)("BIRD client against real BIRD 2", () => {
         let ecmp = false;
         await showExportedRoutes(c, "kernel1", (r) => { ecmp ||= r.network === "10.201.0.0/16" && r.nexthops.length === 2; });
         return { done: ecmp };
-      }, { timeoutMs: 30_000, what: "the ECMP route after BIRD's restart" });
+      }, { timeoutMs: DEADLINE_MS.bird, what: "the ECMP route after BIRD's restart" });
     } finally { c.close(); }
     const run = async (args: string[]) => {
       let out = "";

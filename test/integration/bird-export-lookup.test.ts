@@ -15,7 +15,7 @@ import { isBirdCommandError } from "../../src/core/bird/reply-codes.js";
 import type { BirdRoute } from "../../src/core/bird/route-types.js";
 import { readBirdSignature } from "../../src/reconciler/bird-signature.js";
 import { locateBird16, startBird16 } from "../lab/bird16.js";
-import { checkLabSupport, pollUntil, type BirdHandle, type Lab } from "../lab/index.js";
+import { checkLabSupport, DEADLINE_MS, pollUntil, type BirdHandle, type Lab } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 
 const support = checkLabSupport();
@@ -103,17 +103,27 @@ async function build(lab: Lab): Promise<Setup> {
   return setup;
 }
 
-/** The full export, once BIRD has resolved every static route of the family. */
+/**
+ * The full export, once BIRD has settled: every static route of the family resolved and in its
+ * table (both routes of the best net, the filtered net), the ECMP net exported with both paths,
+ * and the best net with the preferred path only. The static protocols start one after the other
+ * and resolve their next hops as BIRD learns the interfaces, so the export moves for a while
+ * (e.g. the best net first exported through the low-preference protocol alone).
+ */
 async function fullExport(client: BirdClient, proto: string, family: 4 | 6): Promise<BirdRoute[]> {
   const n = NETS[family];
   const want = [n.best, n.ecmp, ...n.others];
   return pollUntil(async () => {
     const routes: BirdRoute[] = [];
     await showExportedRoutes(client, proto, (r) => routes.push(r));
-    const ecmp = routes.find((r) => r.network === n.ecmp);
-    const done = want.every((net) => routes.some((r) => r.network === net)) && ecmp?.nexthops.length === 2;
+    const paths = (net: string) => routes.filter((r) => r.network === net).map((r) => r.nexthops.map((h) => h.gateway).sort().join("+"));
+    const inTable = async (net: string) => streamRoutes(client, `show route ${net}`, () => undefined);
+    const done = want.every((net) => routes.some((r) => r.network === net))
+      && paths(n.ecmp).join() === [...GW[family]].sort().join("+")
+      && paths(n.best).join() === GW[family][0]
+      && await inTable(n.best) === 2 && await inTable(n.filtered) === 1;
     return { done, value: routes, detail: `exported so far: ${routes.map((r) => `${r.network}/${r.nexthops.length}`).join(" ")}` };
-  }, { timeoutMs: 20_000, intervalMs: 200, what: `BIRD's export to ${proto}` });
+  }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 200, what: `BIRD's export to ${proto} to settle` });
 }
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -191,7 +201,7 @@ describe.skipIf(!support.ok)("one net's export and the BIRD signature against re
         const rs: BirdRoute[] = [];
         await showExportedRoute(client, "kernel1", NETS[4].ecmp, (r) => rs.push(r));
         return { done: rs[0]?.nexthops.length === n, detail: JSON.stringify(rs) };
-      }, { timeoutMs: 10_000, intervalMs: 100, what: `${n} paths` });
+      }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 100, what: `${n} paths` });
       await bird.query("disable st_b4");
       await paths(1);
       expect(await sign()).toBe(s0);
@@ -199,23 +209,30 @@ describe.skipIf(!support.ok)("one net's export and the BIRD signature against re
       await paths(2);
       expect(await sign()).toBe(s0);
 
-      // peer1 cycles (Connect, Active, ...) for a few seconds: its Info column moves, not the signature.
+      // peer1 cycles (Connect, Active, ...): its Info column moves, not the signature. Sample
+      // until its summary line has changed twice (bounded), checking the signature every time.
       const infos = new Set<string>();
-      for (let i = 0; i < 15; i++) {
+      const moved: string[] = [];
+      await pollUntil(async () => {
         infos.add((/peer1 .*/.exec(await bird.query("show protocols peer1"))?.[0] ?? "").replace(/\s+/g, " "));
-        expect(await sign()).toBe(s0);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+        const s = await sign();
+        if (s !== s0) moved.push(s);
+        return { done: moved.length > 0 || infos.size >= 3, detail: `peer1 summary lines so far: ${[...infos].join(" | ")}` };
+      }, { timeoutMs: DEADLINE_MS.state, intervalMs: 200, what: "peer1's summary line to change twice" });
+      expect(moved).toEqual([]);
       console.info(`[bird-export-lookup.test] peer1 summary lines seen while the signature held: ${[...infos].join(" | ")}`);
 
       await bird.query("disable kernel1");
-      const down = await sign();
+      const down = await pollUntil(async () => {
+        const s = await sign();
+        return { done: s.includes('["kernel","kernel1","Kernel","down",'), value: s, detail: s };
+      }, { timeoutMs: DEADLINE_MS.state, intervalMs: 100, what: "kernel1 down" });
       expect(down).toContain('["kernel","kernel1","Kernel","down",');
       await bird.query("enable kernel1");
       const up = await pollUntil(async () => {
         const s = await sign();
         return { done: s.includes('["kernel","kernel1","Kernel","up",'), value: s, detail: s };
-      }, { timeoutMs: 10_000, intervalMs: 100, what: "kernel1 up again" });
+      }, { timeoutMs: DEADLINE_MS.state, intervalMs: 100, what: "kernel1 up again" });
       expect(up).not.toBe(s0); // its since-time moved
 
       expect(await bird.query("configure", 15_000)).toMatch(/^0003 Reconfigured/m);
@@ -232,6 +249,7 @@ describe.skipIf(!support.ok)("one net's export and the BIRD signature against re
     try {
       const s0 = await readBirdSignature(clients, scope);
       const printed = new Set<string>();
+      // Sampling a window on purpose: the claim is that nothing changes over many polls.
       for (let i = 0; i < 60; i++) {
         for (const d of [daemons[4], daemons[6]]) printed.add(`${d.name} ${/Last reboot on (.*)/.exec(await d.query("show status"))?.[1] ?? "?"}`);
         expect(await readBirdSignature(clients, scope)).toBe(s0);

@@ -29,7 +29,7 @@ import { defaultOwnershipPolicy } from "../../src/core/ownership.js";
 import { parseIpRoutes } from "../../src/core/parse/ip-json.js";
 import { plan } from "../../src/core/plan/plan.js";
 import type { Plan, PlanOp, PlanOptions } from "../../src/core/plan/types.js";
-import { buildTwoUplinkTopology, checkLabSupport, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { buildTwoUplinkTopology, checkLabSupport, DEADLINE_MS, pollUntil, waitFor, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 
 const support = checkLabSupport();
@@ -84,7 +84,7 @@ describe.skipIf(!support.ok)("BIRD 2 kernel-sync failure: a foreign route holds 
       const p = planFor(s);
       const done = p.drift.length === 0 && s.protectedRoutes.length === expectedCount(family) && !s.exported.some((r) => r.syncError);
       return { done, value: s, detail: `${s.protectedRoutes.length} exported; drift: ${p.drift.map((d) => d.message).join("; ")}` };
-    }, { timeoutMs: 30_000, intervalMs: 250, what: `${kernelProtocol(family)} in sync` });
+    }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 250, what: `${kernelProtocol(family)} in sync` });
   }
 
   /** Polls `show route <prefix>` until BIRD marks its primary route `!`; returns the parsed routes. */
@@ -94,7 +94,7 @@ describe.skipIf(!support.ok)("BIRD 2 kernel-sync failure: a foreign route holds 
       await streamRoutes(client, `show route ${prefix}`, (r) => routes.push(r));
       const primary = routes.find((r) => r.primary);
       return { done: primary?.syncError === true, value: routes, detail: JSON.stringify(routes) };
-    }, { timeoutMs: 15_000, intervalMs: 200, what: `BIRD's "!" on ${prefix}` });
+    }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 200, what: `BIRD's "!" on ${prefix}` });
   }
 
   function countEexist(): number {
@@ -114,7 +114,7 @@ describe.skipIf(!support.ok)("BIRD 2 kernel-sync failure: a foreign route holds 
     // It keeps trying at every scan: two more failures, 2 s apart, without evicting the foreign route.
     const failures = countEexist();
     expect(failures).toBeGreaterThan(0);
-    await pollUntil(async () => ({ done: countEexist() >= failures + 2 }), { timeoutMs: 15_000, intervalMs: 250, what: "two more `Netlink: File exists` lines" });
+    await waitFor(() => countEexist() >= failures + 2, { timeoutMs: DEADLINE_MS.bird, intervalMs: 250, what: "two more `Netlink: File exists` lines in BIRD's log" });
 
     const s = await snapshot(client, family);
     const exported = s.exported.find((r) => r.network === prefix);

@@ -24,7 +24,7 @@ import { parseIpRoutes } from "../../src/core/parse/ip-json.js";
 import { plan } from "../../src/core/plan/plan.js";
 import type { Plan, PlanOptions } from "../../src/core/plan/types.js";
 import { buildBird16Topology, locateBird16, type Bird16Binaries, type Bird16Topology } from "../lab/bird16.js";
-import { checkLabSupport, pollUntil, type BirdHandle } from "../lab/index.js";
+import { checkLabSupport, DEADLINE_MS, pollUntil, type BirdHandle } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 
 const lab = checkLabSupport();
@@ -86,7 +86,7 @@ async function waitInSync(
     const s = await snapshot(topo, client, family);
     const done = s.plan.drift.length === 0 && s.protectedRoutes.length === expectedCount && accept(s);
     return { done, value: s, detail: `${s.protectedRoutes.length}/${expectedCount} exported; drift: ${s.plan.drift.map((d) => d.message).join("; ")}` };
-  }, { timeoutMs: 30_000, intervalMs: 250, what: `bird${family === 6 ? "6" : ""} ${KERNEL_PROTOCOL} in sync with the kernel` });
+  }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 250, what: `bird${family === 6 ? "6" : ""} ${KERNEL_PROTOCOL} in sync with the kernel` });
 }
 
 describe.skipIf(skipReason !== undefined)("BIRD 1.6 as calico-node runs it (bird + bird6, two sockets)", () => {
@@ -120,7 +120,15 @@ describe.skipIf(skipReason !== undefined)("BIRD 1.6 as calico-node runs it (bird
     for (const d of daemons()) {
       const c = new BirdClient({ socketPath: d.bird.socketPath });
       try {
-        const protocols = await showProtocols(c, true, d.family);
+        // Route counts move while the sessions deliver their routes: wait until every session has
+        // imported, and the kernel protocol exported, all the router announces (bounded).
+        const protocols = await pollUntil(async () => {
+          const rows = await showProtocols(c, true, d.family);
+          const counts = rows.map((x) => `${x.name} ${x.channels[0]?.routes?.imported ?? "-"}/${x.channels[0]?.routes?.exported ?? "-"}`);
+          const done = rows.find((x) => x.name === KERNEL_PROTOCOL)?.channels[0]?.routes?.exported === expectedCount(d.family)
+            && d.sessions.every((name) => rows.find((x) => x.name === name)?.channels[0]?.routes?.imported === expectedCount(d.family));
+          return { done, value: rows, detail: `imported/exported: ${counts.join(", ")}` };
+        }, { timeoutMs: DEADLINE_MS.bird, what: `bird${d.family === 6 ? "6" : ""}'s sessions to import and ${KERNEL_PROTOCOL} to export ${expectedCount(d.family)} routes` });
         const channelName = d.family === 4 ? "ipv4" : "ipv6";
         expect(protocols.map((x) => x.name).sort()).toEqual(["device1", KERNEL_PROTOCOL, ...d.sessions].sort());
         for (const x of protocols) {

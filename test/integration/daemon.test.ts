@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTwoUplinkTopology, checkLabSupport, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { buildTwoUplinkTopology, checkLabSupport, DEADLINE_MS, SCAN_TIME_QUIET_S, waitFor, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 import { CLI_PATH, ensureBuilt } from "../support/cli.js";
 
@@ -27,16 +27,27 @@ ${vips.map((v) => `  - {address: ${v}, announce: {table: ${t.plan.vip.table}}, r
 }
 
 describe.skipIf(!support.ok)("fibwarden run", () => {
-  const get = useLab((lab) => buildTwoUplinkTopology(lab, { scanTimeS: 60 }), { name: "daemon" });
+  // BIRD's own kernel scan must not repair a deleted route before the daemon does (see SCAN_TIME_QUIET_S)
+  const get = useLab((lab) => buildTwoUplinkTopology(lab, { scanTimeS: SCAN_TIME_QUIET_S }), { name: "daemon" });
   const topo = (): TwoUplinkTopology => get().value;
   let proc: ResultPromise;
   let logs = "";
   let url = "";
   let cfgPath = "";
   const ip = (args: string[]) => topo().ns.node.ip(args);
-  const waitFor = (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) =>
-    pollUntil(async () => ({ done: await check() }), { timeoutMs, intervalMs: 100, what });
-  const readyz = async () => (await fetch(`${url}/readyz`)).status;
+  const waitUntil = (what: string, check: () => boolean | Promise<boolean>, timeoutMs: number = DEADLINE_MS.state) =>
+    waitFor(check, { timeoutMs, intervalMs: 100, what, detail: () => `daemon log tail: ${logs.slice(-1500)}` });
+  /** Waits for a daemon log line matching `pattern` printed after offset `from` of the log. */
+  const waitForLog = (pattern: RegExp, from = 0) => waitUntil(`daemon log line ${String(pattern)}`, () => pattern.test(logs.slice(from)));
+  const readyz = async () => (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) })).status;
+  /** The daemon's JSON log lines after offset `from`. */
+  const entries = (from = 0): Array<Record<string, unknown>> => logs.slice(from).split("\n").flatMap((l) => {
+    try {
+      return l.startsWith("{") ? [JSON.parse(l) as Record<string, unknown>] : [];
+    } catch {
+      return []; // a line cut at `from` or still being written
+    }
+  });
 
   beforeAll(async () => {
     await ensureBuilt();
@@ -44,7 +55,7 @@ describe.skipIf(!support.ok)("fibwarden run", () => {
     writeFileSync(cfgPath, config(topo(), [VIP1]));
     proc = execa(process.execPath, [CLI_PATH, "run", "--config", cfgPath], { reject: false, all: true });
     proc.all?.on("data", (d: Buffer) => { logs += d.toString(); });
-    await waitFor("daemon url in the logs", async () => {
+    await waitUntil("daemon url in the logs", () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(logs);
       if (m) url = m[1]!;
       return url !== "";
@@ -57,9 +68,9 @@ describe.skipIf(!support.ok)("fibwarden run", () => {
   });
 
   it("becomes ready after a complete pass and installs the VIP", async () => {
-    await waitFor("readyz 200", async () => (await readyz()) === 200);
-    await waitFor("VIP1 rule", async () => (await ip(["-4", "rule", "show"])).includes(`from ${VIP1} lookup`));
-    expect(await ip(["-4", "addr", "show", "dev", "lo"])).toContain(`${VIP1}/32`);
+    await waitUntil("readyz 200", async () => (await readyz()) === 200, DEADLINE_MS.bird);
+    await waitUntil("VIP1 rule and address", async () => (await ip(["-4", "rule", "show"])).includes(`from ${VIP1} lookup`)
+      && (await ip(["-4", "addr", "show", "dev", "lo"])).includes(`${VIP1}/32`));
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/fibwarden_passes_total\{result="ok"\} [1-9]/);
     expect(metrics).toMatch(/fibwarden_observation_complete\{source="bird"\} 1/);
@@ -68,17 +79,24 @@ describe.skipIf(!support.ok)("fibwarden run", () => {
 
   it("reinstalls a protected route a foreign agent deleted, and logs the drift", async () => {
     const victim = "10.200.1.0/24";
+    const from = logs.length;
     await ip(["route", "del", victim, "proto", "bird", "metric", "32"]);
-    await waitFor("reinstalled", async () => (await ip(["-4", "route", "show", victim, "proto", "bird"])).includes(victim));
-    expect(logs).toMatch(new RegExp(`"drift":"missing","route":"${victim.replace(/\./g, "\\.")}"`));
+    await waitUntil("reinstalled", async () => (await ip(["-4", "route", "show", victim, "proto", "bird"])).includes(victim));
+    // the pass logs its drift after applying: the route can be back before the line is printed
+    await waitForLog(new RegExp(`"drift":"missing","route":"${victim.replace(/\./g, "\\.")}"`), from);
   });
 
   it("leaves a foreign replace of a protected route alone and reports the conflict", async () => {
     const victim = "10.200.2.0/24";
+    const from = logs.length;
     await ip(["route", "replace", victim, "dev", topo().plan.gw.node.ifname, "proto", "static", "metric", "32"]);
-    await waitFor("conflict logged", async () => logs.includes('"conflict":"protected-overwritten"'));
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForLog(/"conflict":"protected-overwritten"/, from);
+    // "left alone" must hold beyond the pass that saw it: wait for a later pass to finish (a tick
+    // every 3 s), then look
+    const seenIn = Math.max(...entries(from).filter((e) => e.conflict === "protected-overwritten").map((e) => Number(e.pass)));
+    await waitUntil(`a pass after pass ${seenIn} to finish`, () => entries(from).some((e) => e.msg === "pass done" && Number(e.pass) > seenIn));
     expect(await ip(["-4", "route", "show", victim, "proto", "static"])).toContain(victim);
+    expect(entries(from).filter((e) => e.msg === "applied" && JSON.stringify(e).includes(victim))).toEqual([]);
     await ip(["route", "del", victim, "proto", "static", "metric", "32"]);
   });
 
@@ -86,25 +104,28 @@ describe.skipIf(!support.ok)("fibwarden run", () => {
     const ns = topo().ns.node;
     await ns.exec(["sysctl", "-qw", "net.ipv4.conf.default.rp_filter=2"]);
     await ip(["link", "add", "lxc1", "type", "veth", "peer", "name", "vpeer1"]);
-    await waitFor("lxc1 rp_filter 0", async () => (await ns.exec(["cat", "/proc/sys/net/ipv4/conf/lxc1/rp_filter"])).trim() === "0");
+    await waitUntil("lxc1 rp_filter 0", async () => (await ns.exec(["cat", "/proc/sys/net/ipv4/conf/lxc1/rp_filter"])).trim() === "0");
     // only the interface matching the pattern is loosened
     expect((await ns.exec(["cat", "/proc/sys/net/ipv4/conf/vpeer1/rp_filter"])).trim()).toBe("2");
   });
 
   it("fails static while BIRD is down (unready, nothing deleted), and recovers when it is back", async () => {
     const bird = topo().birds.node;
+    const from = logs.length;
     await bird.stop();
-    await waitFor("readyz 503", async () => (await readyz()) === 503);
+    await waitUntil("readyz 503", async () => (await readyz()) === 503);
+    // readiness flips before the pass prints why
+    await waitForLog(/observation incomplete: nothing deleted/, from);
     expect(await ip(["-4", "rule", "show"])).toContain(`from ${VIP1} lookup`);
-    expect(logs).toMatch(/observation incomplete: nothing deleted/);
     await bird.restart();
-    await waitFor("readyz 200 again", async () => (await readyz()) === 200, 30_000);
+    await waitUntil("readyz 200 again", async () => (await readyz()) === 200, DEADLINE_MS.bird);
   });
 
   it("reloads a changed config file and installs the new VIP", async () => {
+    const from = logs.length;
     writeFileSync(cfgPath, config(topo(), [VIP1, VIP2]));
-    await waitFor("VIP2 rule", async () => (await ip(["-4", "rule", "show"])).includes(`from ${VIP2} lookup`));
-    expect(logs).toMatch(/config reloaded/);
+    await waitUntil("VIP2 rule", async () => (await ip(["-4", "rule", "show"])).includes(`from ${VIP2} lookup`));
+    await waitForLog(/config reloaded/, from);
   });
 
   it("stops on SIGTERM with exit 0, leaving the kernel as it is", async () => {

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlanReportSchema, type PlanReport } from "../../src/report/plan-json.js";
-import { buildTwoUplinkTopology, checkLabSupport, type TwoUplinkTopology } from "../lab/index.js";
+import { buildTwoUplinkTopology, checkLabSupport, SCAN_TIME_QUIET_S, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 import { pinVipsToUplinks, twoUplinkVipConfig } from "../support/two-uplink-vips.js";
 import { ensureBuilt, runFibwarden } from "../support/cli.js";
@@ -23,9 +23,9 @@ const PORT = 8080;
 
 
 describe.skipIf(!support.ok)("F3: per-VIP source tables over two uplinks", () => {
-  // A long kernel scan: BIRD restores a route deleted behind its back only at its next scan, and
-  // the drift tests below must see the deletion before BIRD does.
-  const get = useLab((lab) => buildTwoUplinkTopology(lab, { scanTimeS: 60 }), { name: "f3" });
+  // No kernel scan during the test: BIRD restores a route deleted behind its back only at its
+  // next scan, and the drift tests below must see the deletion before BIRD does.
+  const get = useLab((lab) => buildTwoUplinkTopology(lab, { scanTimeS: SCAN_TIME_QUIET_S }), { name: "f3" });
   const topo = (): TwoUplinkTopology => get().value;
   let cfgNoReturn: string;
   let cfgReturn: string;

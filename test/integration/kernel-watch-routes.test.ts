@@ -13,6 +13,7 @@ import { createKernelDataplane, type KernelDataplane } from "../../src/adapters/
 import type { KernelChange, KernelWatch, RouteChange } from "../../src/adapters/ports.js";
 import { routeKey } from "../../src/core/model/keys.js";
 import { routesEqual, type Route } from "../../src/core/model/route.js";
+import { DEADLINE_MS, pollUntil } from "../lab/wait.js";
 
 
 const SKIP = netnsSkipReason("fwmprobe");
@@ -30,25 +31,16 @@ function ipns(...args: string[]): void {
 class RouteLog {
   readonly changes: RouteChange[] = [];
   readonly batches: KernelChange[] = [];
-  private wake: (() => void) | undefined;
   push = (c: KernelChange): void => {
     this.batches.push(c);
     this.changes.push(...c.routes);
-    this.wake?.();
   };
   /** Resolves once `pred` holds for the changes from index `from` on; rejects after `timeoutMs`. */
-  async waitFor(from: number, pred: (cs: RouteChange[]) => boolean, what: string, timeoutMs = 10_000): Promise<RouteChange[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  async waitFor(from: number, pred: (cs: RouteChange[]) => boolean, what: string, timeoutMs: number = DEADLINE_MS.state): Promise<RouteChange[]> {
+    return pollUntil(async () => {
       const cs = this.changes.slice(from);
-      if (pred(cs)) return cs;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${what}: not seen within ${timeoutMs} ms; saw ${JSON.stringify(cs).slice(0, 2000)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.wake = () => { clearTimeout(t); resolve(); };
-      });
-    }
+      return { done: pred(cs), value: cs, detail: `saw ${JSON.stringify(cs).slice(0, 2000)}` };
+    }, { timeoutMs, intervalMs: 10, what });
   }
 }
 
@@ -100,14 +92,18 @@ describe.skipIf(SKIP !== undefined)("kernel watcher route details in a namespace
     watch = dp.watch({ onChange: log.push, onError: (e) => errors.push(e), debounceMs: 20, maxRouteDetails: 100_000 });
     await watch.started;
     // Readiness: the monitor subscribes a moment after it starts; probe until it sees a change.
-    for (let i = 0; i < 50; i++) {
-      const from = log.changes.length;
+    await pollUntil(async () => {
+      if (log.changes.some(seen("10.250.0.0/32", true))) return { done: true };
       ipns("route", "add", "10.250.0.0/32", "dev", "v0", "table", "9999");
       ipns("route", "del", "10.250.0.0/32", "dev", "v0", "table", "9999");
-      const ok = await log.waitFor(from, (cs) => cs.some(seen("10.250.0.0/32", true)), "probe", 200).then(() => true, () => false);
-      if (ok) return;
-    }
-    throw new Error(`the monitor in ${NS} saw no probe route`);
+      return { done: false };
+    }, { intervalMs: 200, what: `the monitor in ${NS} to see a probe route` });
+    // Probes sent just before it saw one may still be on their way: a last marker, once seen,
+    // comes after all of them (the monitor reports in order), so no probe lands in a step below.
+    const from = log.changes.length;
+    ipns("route", "add", "10.250.0.1/32", "dev", "v0", "table", "9999");
+    ipns("route", "del", "10.250.0.1/32", "dev", "v0", "table", "9999");
+    await log.waitFor(from, (cs) => cs.some(seen("10.250.0.1/32", true)), "the last probe marker");
   });
 
   afterAll(async () => {
@@ -175,7 +171,7 @@ describe.skipIf(SKIP !== undefined)("kernel watcher route details in a namespace
     await run(burstFile(n, table));
     const mine = (c: RouteChange): boolean => c.table === table && !c.deleted;
     const resynced = (): boolean => log.batches.slice(batchesFrom).some((b) => b.resync);
-    const changes = (await log.waitFor(from, (cs) => cs.filter(mine).length >= n || resynced(), `${n} route events or a resync`, 30_000)).filter(mine);
+    const changes = (await log.waitFor(from, (cs) => cs.filter(mine).length >= n || resynced(), `${n} route events or a resync`, DEADLINE_MS.bird)).filter(mine);
     const dump = new Map((await dp.readRoutes(4)).filter((r) => r.table === table).map((r) => [routeKey(r), r]));
     expect(dump.size).toBe(n);
     const bad = changes.filter((c) => c.route === undefined || !routesEqual(c.route, dump.get(routeKey(c.route))!));

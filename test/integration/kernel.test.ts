@@ -16,6 +16,7 @@ import { makeAddress, makeRoute, makeRule } from "../../src/core/model/normalize
 import { routesEqual, type Route } from "../../src/core/model/route.js";
 import { rulesEqual, type Rule } from "../../src/core/model/rule.js";
 import type { PlanOp } from "../../src/core/plan/types.js";
+import { DEADLINE_MS, pollUntil } from "../lab/wait.js";
 
 
 const SKIP = netnsSkipReason("fwkprobe");
@@ -38,27 +39,18 @@ const ops = {
   addAddress: (address: InterfaceAddress): PlanOp => ({ kind: "address.add", address, reason: "test" }),
 };
 
-/** Collects watch batches and waits for one that matches. */
+/** Collects watch batches with their arrival times and waits (bounded) for one that matches. */
 class ChangeLog {
   readonly batches: Array<{ at: number; change: KernelChange }> = [];
-  private waiters: Array<() => void> = [];
   push = (change: KernelChange): void => {
     this.batches.push({ at: performance.now(), change });
-    for (const w of this.waiters.splice(0)) w();
   };
   /** Resolves with the arrival time of the first batch (after `since`) matching `pred`; rejects after timeoutMs. */
-  async waitFor(pred: (c: KernelChange) => boolean, since: number, timeoutMs = 5_000): Promise<number> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
+  async waitFor(pred: (c: KernelChange) => boolean, since: number, what: string, timeoutMs: number = DEADLINE_MS.state): Promise<number> {
+    return pollUntil(async () => {
       const hit = this.batches.find((b) => b.at >= since && pred(b.change));
-      if (hit !== undefined) return hit.at;
-      const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`no matching change within ${timeoutMs} ms; saw ${JSON.stringify(this.batches.map((b) => b.change))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
-      });
-    }
+      return { done: hit !== undefined, value: hit?.at, detail: `saw ${JSON.stringify(this.batches.map((b) => b.change)).slice(0, 2000)}` };
+    }, { timeoutMs, intervalMs: 5, what });
   }
 }
 
@@ -264,27 +256,25 @@ describe.skipIf(SKIP !== undefined)("kernel adapter in namespace (real ip, real 
       watches.push(w);
       await w.started;
       // Readiness: the monitor subscribes a moment after it starts; probe until it sees a change.
-      let ready = false;
-      for (let i = 0; i < 50 && !ready; i++) {
-        const since = performance.now();
+      await pollUntil(async () => {
+        if (log.batches.some((b) => routeSeen("10.250.0.0/32", true)(b.change))) return { done: true };
         ipns("route", "add", "10.250.0.0/32", "dev", "v0", "table", "9999");
         ipns("route", "del", "10.250.0.0/32", "dev", "v0", "table", "9999");
-        ready = await log.waitFor(routeSeen("10.250.0.0/32", true), since, 200).then(() => true, () => false);
-      }
-      expect(ready).toBe(true);
+        return { done: false };
+      }, { intervalMs: 200, what: "the monitor to see a probe route" });
 
       const latencies: Record<string, number> = {};
       let since = performance.now();
       ipns("route", "del", "10.22.0.0/24", "table", "1000");
-      latencies["foreign route del"] = (await log.waitFor(routeSeen("10.22.0.0/24", true), since)) - since;
+      latencies["foreign route del"] = (await log.waitFor(routeSeen("10.22.0.0/24", true), since, "the foreign route del")) - since;
 
       since = performance.now();
       ipns("route", "replace", "10.23.0.0/24", "dev", "v0", "table", "1000", "proto", "250");
-      latencies["foreign route replace"] = (await log.waitFor((c) => c.routes.some((r) => r.dst === "10.23.0.0/24" && r.table === 1000 && !r.deleted), since)) - since;
+      latencies["foreign route replace"] = (await log.waitFor((c) => c.routes.some((r) => r.dst === "10.23.0.0/24" && r.table === 1000 && !r.deleted), since, "the foreign route replace")) - since;
 
       since = performance.now();
       ipns("link", "add", "w0", "type", "veth", "peer", "name", "w0p");
-      latencies["new link"] = (await log.waitFor((c) => c.kinds.includes("link"), since)) - since;
+      latencies["new link"] = (await log.waitFor((c) => c.kinds.includes("link"), since, "the new link")) - since;
 
       console.log(`watch latency in ${NS} (debounce 50 ms): ${Object.entries(latencies).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", ")}`);
       expect(errors).toEqual([]);
@@ -309,7 +299,7 @@ describe.skipIf(SKIP !== undefined)("kernel adapter in namespace (real ip, real 
       const errors: unknown[] = [];
       const w = fake.watch({ onChange: log.push, onError: (e) => errors.push(e), debounceMs: 20 });
       watches.push(w);
-      await log.waitFor((c) => c.resync, 0, 5_000);
+      await log.waitFor((c) => c.resync, 0, "a resync after the monitor's restart");
       await w.stop();
       expect(errors.length).toBeGreaterThanOrEqual(1);
       expect(isFibwardenError(errors[0], "FW_KERNEL_READ")).toBe(true);

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import {
-  buildTwoUplinkTopology, checkLabSupport, createLab, DEFAULT_LAB_ROOT, parseProtocols, pollUntil,
-  readKernelRoutes, sweepStaleLabs, waitForBgp, waitForBirdRoute, waitForKernelRoutes,
+  buildTwoUplinkTopology, checkLabSupport, createLab, DEADLINE_MS, DEFAULT_LAB_ROOT, parseProtocols, pollUntil,
+  readKernelRoutes, sweepStaleLabs, waitFor, waitForBgp, waitForBirdRoute, waitForKernelRoutes,
   type KernelRoute, type TwoUplinkTopology,
 } from "../lab/index.js";
 import { generateLabPrefix } from "../lab/names.js";
@@ -95,7 +95,7 @@ describe.skipIf(!support.ok)(`lab: two-uplink topology${support.ok ? "" : ` [SKI
     await birds.node.restart();
     expect(birds.node.pid).toBeDefined();
     expect(birds.node.pid).not.toBe(before);
-    await waitForBgp(birds.node, sessions.node, { timeoutMs: 30_000 });
+    await waitForBgp(birds.node, sessions.node);
   });
 
   it("destroy() kills BIRD, deletes every namespace and the lab dir, and is idempotent", async () => {
@@ -125,7 +125,7 @@ describe.skipIf(!support.ok)(`lab: cleanup of dead and interrupted runs${support
     writeFileSync(join(dir, "lab.json"), JSON.stringify(record));
     for (const name of [ns, orphan]) await execa("ip", ["netns", "add", name]);
     const sleeper = execa("ip", ["netns", "exec", ns, "sleep", "120"], { reject: false, stdin: "ignore" });
-    await pollUntil(async () => ({ done: listNamespacePids(ns).length > 0 }), { timeoutMs: 5_000, intervalMs: 50, what: "sleep in the stale namespace" });
+    await waitFor(() => listNamespacePids(ns).length > 0, { intervalMs: 50, what: "sleep in the stale namespace" });
 
     const report = sweepStaleLabs();
 
@@ -154,7 +154,7 @@ describe.skipIf(!support.ok)(`lab: cleanup of dead and interrupted runs${support
     const child = execa(process.execPath, ["--import", "tsx", CLI, "up", "solo", "--hold-seconds", "60"], {
       reject: false, stdin: "ignore", timeout: 90_000, cwd: join(import.meta.dirname, "../.."),
     });
-    const info = await readFirstJsonLine(child.stdout, 30_000);
+    const info = await readFirstJsonLine(child.stdout);
     const birdPid = info.birds.solo?.pid;
     expect(birdPid).toBeGreaterThan(1);
     expect(isAlive(birdPid ?? -1)).toBe(true);
@@ -165,7 +165,7 @@ describe.skipIf(!support.ok)(`lab: cleanup of dead and interrupted runs${support
 
     expect(result.signal).toBe(signal);
     expect(listNamespaces().filter((n) => n.startsWith(info.prefix))).toEqual([]);
-    await pollUntil(async () => ({ done: !isAlive(birdPid ?? -1) }), { timeoutMs: 5_000, intervalMs: 100, what: "BIRD to exit" });
+    await waitFor(() => !isAlive(birdPid ?? -1), { intervalMs: 100, what: "BIRD to exit" });
     expect(existsSync(info.dir)).toBe(false);
   });
 });
@@ -207,25 +207,25 @@ interface HeldLab {
   birds: Record<string, { pid?: number }>;
 }
 
-function readFirstJsonLine(stream: NodeJS.ReadableStream | null, timeoutMs: number): Promise<HeldLab> {
-  if (stream === null) return Promise.reject(new Error("child has no stdout"));
-  return new Promise((resolve, reject) => {
-    let buffer = "";
-    const timer = setTimeout(() => finish(new Error(`no JSON line from the lab CLI within ${timeoutMs} ms; got: ${buffer}`)), timeoutMs);
-    const onData = (chunk: Buffer | string): void => {
-      buffer += chunk.toString();
+/** Waits (bounded) for the first line the lab CLI prints: its lab, as JSON. */
+async function readFirstJsonLine(stream: NodeJS.ReadableStream | null): Promise<HeldLab> {
+  if (stream === null) throw new Error("child has no stdout");
+  let buffer = "";
+  let ended = false;
+  const onData = (chunk: Buffer | string): void => { buffer += chunk.toString(); };
+  const onEnd = (): void => { ended = true; };
+  stream.on("data", onData);
+  stream.on("end", onEnd);
+  try {
+    const line = await pollUntil(async () => {
       const newline = buffer.indexOf("\n");
-      if (newline >= 0) finish(null, JSON.parse(buffer.slice(0, newline)) as HeldLab);
-    };
-    const onEnd = (): void => finish(new Error(`the lab CLI ended before printing its lab; got: ${buffer}`));
-    function finish(err: Error | null, value?: HeldLab): void {
-      clearTimeout(timer);
-      stream?.off("data", onData);
-      stream?.off("end", onEnd);
-      if (err !== null) reject(err);
-      else resolve(value as HeldLab);
-    }
-    stream.on("data", onData);
-    stream.on("end", onEnd);
-  });
+      if (newline >= 0) return { done: true, value: buffer.slice(0, newline) };
+      return { done: ended, value: undefined, detail: `got so far: ${buffer}` };
+    }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 50, what: "the lab CLI to print its lab as a JSON line" });
+    if (line === undefined) throw new Error(`the lab CLI ended before printing its lab; got: ${buffer}`);
+    return JSON.parse(line) as HeldLab;
+  } finally {
+    stream.off("data", onData);
+    stream.off("end", onEnd);
+  }
 }

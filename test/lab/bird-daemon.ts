@@ -4,11 +4,10 @@ import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { runCommand } from "./exec.js";
 import { queryBird } from "./bird-socket.js";
-import { pollUntil } from "./wait.js";
+import { DEADLINE_MS, pollUntil } from "./wait.js";
 
 /** Signals after which `kill` waits for the daemon to exit. */
 const FATAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT"]);
-const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 const LOG_TAIL_CHARS = 2_000;
 
@@ -119,7 +118,7 @@ class BirdDaemon implements BirdHandle {
       if (!this.running) throw new Error(`BIRD exited during start-up: ${this.readOutput()}`);
       const reply = await queryBird(this.socketPath, "show status", 2_000);
       return { done: reply.includes("0013 "), detail: reply };
-    }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 100, what: `BIRD ${this.name} control socket ${this.socketPath}` })
+    }, { timeoutMs: DEADLINE_MS.state, intervalMs: 100, what: `BIRD ${this.name} control socket ${this.socketPath}` })
       .catch(async (err: unknown) => {
         await this.kill("SIGKILL");
         throw err;

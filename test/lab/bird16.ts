@@ -18,7 +18,8 @@ import type { Lab, LabNamespace } from "./lab.js";
 import { renderRouterBirdConfig } from "./two-uplink-bird.js";
 import { planTwoUplink, toCidr, type TwoUplinkOptions, type TwoUplinkPlan, type UplinkPlan } from "./two-uplink-plan.js";
 import { waitForBgp } from "./wait-bird.js";
-import { pollUntil } from "./wait.js";
+import { waitForAnnouncedRoutes } from "./wait-routes.js";
+import { DEADLINE_MS, pollUntil } from "./wait.js";
 
 /** How to get the binaries, for skip messages. */
 export const BIRD16_FETCH_HINT = "run `bash scripts/fetch-bird16.sh` (apt-get download bird + dpkg -x into .cache/bird16/), "
@@ -139,7 +140,9 @@ export interface Bird16Topology {
 
 /**
  * Builds router + node joined by the two uplinks of the two-uplink plan (same addresses, ASNs,
- * router config and prefixes), with BIRD 1.6 on the node, and waits for all BGP sessions.
+ * router config and prefixes), with BIRD 1.6 on the node, and waits for all BGP sessions and for
+ * the router's routes in the node's kernel (the client's subnet is not announced: the router has
+ * no client link here).
  */
 export async function buildBird16Topology(lab: Lab, binaries: Bird16Binaries, options: TwoUplinkOptions = {}): Promise<Bird16Topology> {
   const plan = planTwoUplink(options);
@@ -180,6 +183,7 @@ export async function buildBird16Topology(lab: Lab, binaries: Bird16Binaries, op
     await waitForBgp(birds.node4, sessions.node4);
     await waitForBgp(birds.node6, sessions.node6);
     await waitForBgp(birds.router, sessions.router);
+    await waitForAnnouncedRoutes(node, plan, false);
   }
   return { lab, plan, binaries, ns: { router, node }, birds, sessions, configs };
 }
@@ -192,7 +196,7 @@ export async function waitForLinkLocal(ns: LabNamespace, ifnames: readonly strin
     const pending = ifnames.filter((name) => !links.some((l) => l.ifname === name
       && (l.addr_info ?? []).some((a) => a.tentative !== true && a.dadfailed !== true)));
     return { done: pending.length === 0, detail: `no usable link-local address yet on ${pending.join(", ")} in ${ns.name}` };
-  }, { timeoutMs: 15_000, intervalMs: 100, what: `IPv6 link-local addresses in ${ns.name}` });
+  }, { timeoutMs: DEADLINE_MS.state, intervalMs: 100, what: `IPv6 link-local addresses in ${ns.name}` });
 }
 
 /** Polls bird6's `show interfaces` until it lists a link-local (`scope link`) address on each interface. */
@@ -208,5 +212,5 @@ export async function waitForBirdLinkLocal(bird6: BirdHandle, ifnames: readonly 
     }
     const pending = ifnames.filter((name) => !seen.has(name));
     return { done: pending.length === 0, detail: `bird6 ${bird6.name} has no link-local address on ${pending.join(", ")} yet:\n${reply}` };
-  }, { timeoutMs: 15_000, intervalMs: 100, what: `link-local addresses in bird6 ${bird6.name}` });
+  }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 100, what: `link-local addresses in bird6 ${bird6.name}` });
 }

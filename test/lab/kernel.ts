@@ -1,6 +1,6 @@
 /** Reads the kernel routing state of a lab namespace as `ip -json` gives it. */
 import type { LabNamespace } from "./lab.js";
-import { pollUntil, type PollOptions } from "./wait.js";
+import { DEADLINE_MS, pollUntil, type PollOptions } from "./wait.js";
 
 /** One route as `ip -json route show` prints it (only the fields tests commonly use are typed). */
 export interface KernelRoute {
@@ -29,5 +29,5 @@ export async function waitForKernelRoutes(
   return pollUntil(async () => {
     const routes = await readKernelRoutes(ns, family, table);
     return accept(routes) ? { done: true, value: routes } : { done: false, detail: JSON.stringify(routes) };
-  }, { timeoutMs: 30_000, intervalMs: 250, what: `IPv${family} routes in table ${String(table)} of ${ns.name}`, ...opts });
+  }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 250, what: `IPv${family} routes in table ${String(table)} of ${ns.name}`, ...opts });
 }

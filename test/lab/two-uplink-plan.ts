@@ -42,9 +42,18 @@ export interface TwoUplinkOptions {
   /** Prefixes the router announces equally on both links (ECMP on the node). */
   ecmpPrefixes4?: readonly string[];
   ecmpPrefixes6?: readonly string[];
-  /** Wait for all BGP sessions to be Established before returning (default true). */
+  /** Wait for all BGP sessions to be Established, and for the node's kernel to hold the routes the
+   *  router announces (final shape: best over link A, ECMP over both), before returning (default true). */
   waitForSessions?: boolean;
 }
+
+/**
+ * A kernel `scan time` (seconds) longer than any test: for tests that delete one of BIRD's routes
+ * and watch fibwarden notice or repair it. BIRD ignores netlink news about its own routes and puts
+ * them back only at its periodic scan; with a 60 s scan, that scan fell between a deletion and
+ * the observation once in a few dozen runs (more often on a busy machine, where tests run longer).
+ */
+export const SCAN_TIME_QUIET_S = 86_400;
 
 /** Fully resolved plan: every address, name and number the topology uses. */
 export interface TwoUplinkPlan {

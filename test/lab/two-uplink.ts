@@ -8,6 +8,7 @@ import type { Lab, LabNamespace } from "./lab.js";
 import { renderNodeBirdConfig, renderRouterBirdConfig } from "./two-uplink-bird.js";
 import { planTwoUplink, toCidr, type TwoUplinkOptions, type TwoUplinkPlan } from "./two-uplink-plan.js";
 import { waitForBgp } from "./wait-bird.js";
+import { waitForAnnouncedRoutes } from "./wait-routes.js";
 
 /** Everything a test needs to know about a built two-uplink topology. */
 export interface TwoUplinkTopology {
@@ -21,7 +22,7 @@ export interface TwoUplinkTopology {
   configs: { router: string; node: string };
 }
 
-/** Builds the two-uplink topology inside `lab`, starts both BIRDs and (by default) waits for BGP. */
+/** Builds the two-uplink topology inside `lab`, starts both BIRDs and (by default) waits for BGP and its routes. */
 export async function buildTwoUplinkTopology(lab: Lab, options: TwoUplinkOptions = {}): Promise<TwoUplinkTopology> {
   const plan = planTwoUplink(options);
   const router = await lab.addNamespace("router");
@@ -62,6 +63,7 @@ export async function buildTwoUplinkTopology(lab: Lab, options: TwoUplinkOptions
   if (options.waitForSessions ?? true) {
     await waitForBgp(birds.node, sessions.node);
     await waitForBgp(birds.router, sessions.router);
+    await waitForAnnouncedRoutes(node, plan, plan.announceClientNet);
   }
   return { lab, plan, ns: { router, node, client, gw }, birds, sessions, configs };
 }

@@ -2,6 +2,9 @@
 import { afterAll, beforeAll } from "vitest";
 import { createLab, type CreateLabOptions, type Lab } from "./lab.js";
 
+/** Bound of a lab's setup: above the sum of its waits' own deadlines, so that those report first. */
+const SETUP_TIMEOUT_MS = 300_000;
+
 /** Lab plus whatever the setup function built in it. */
 export interface LabContext<T> {
   lab: Lab;
@@ -15,7 +18,7 @@ export function useLab<T>(setup: (lab: Lab) => Promise<T>, options: CreateLabOpt
   beforeAll(async () => {
     lab = await createLab(options);
     context = { lab, value: await setup(lab) };
-  }, options.timeoutMs ?? 120_000);
+  }, options.timeoutMs ?? SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await lab?.destroy();
   }, 30_000);

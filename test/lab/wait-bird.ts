@@ -1,7 +1,7 @@
 /** Waits on BIRD state through its control socket: sessions up, routes present. */
 import type { BirdHandle } from "./bird-daemon.js";
 import { parseProtocols, type ProtocolRow } from "./bird-socket.js";
-import { pollUntil, type PollOptions } from "./wait.js";
+import { DEADLINE_MS, pollUntil, type PollOptions } from "./wait.js";
 
 /** Polls `show protocols` until every named BGP protocol is Established; returns the rows. */
 export async function waitForBgp(bird: BirdHandle, protocols: readonly string[], opts: PollOptions = {}): Promise<ProtocolRow[]> {
@@ -10,7 +10,7 @@ export async function waitForBgp(bird: BirdHandle, protocols: readonly string[],
     const rows = parseProtocols(reply);
     const pending = protocols.filter((name) => !rows.some((r) => r.name === name && /^Established\b/.test(r.info)));
     return pending.length === 0 ? { done: true, value: rows } : { done: false, detail: `pending ${pending.join(", ")}:\n${reply}` };
-  }, { timeoutMs: 60_000, intervalMs: 500, what: `BGP sessions ${protocols.join(", ")} on BIRD ${bird.name}`, ...opts });
+  }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 500, what: `BGP sessions ${protocols.join(", ")} on BIRD ${bird.name}`, ...opts });
 }
 
 /** Polls `show route <prefix> all` until `accept(reply)` is true; returns the last reply. */
@@ -18,7 +18,7 @@ export async function waitForBirdRoute(bird: BirdHandle, prefix: string, accept:
   return pollUntil(async () => {
     const reply = await bird.query(`show route ${prefix} all`);
     return accept(reply) ? { done: true, value: reply } : { done: false, detail: reply };
-  }, { timeoutMs: 30_000, intervalMs: 500, what: `route ${prefix} in BIRD ${bird.name}`, ...opts });
+  }, { timeoutMs: DEADLINE_MS.bird, intervalMs: 500, what: `route ${prefix} in BIRD ${bird.name}`, ...opts });
 }
 
 function hasRoutes(reply: string): boolean {

@@ -4,7 +4,7 @@
 // in on" known, so a test can check that replies leave by it.
 import { BirdClient } from "../../src/adapters/bird/client.js";
 import { streamRoutes } from "../../src/adapters/bird/queries.js";
-import { pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { DEADLINE_MS, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
 
 /** Waits for the router to learn `vip1` and `vip2` over both sessions, then pins them to links A and B. */
 export async function pinVipsToUplinks(topo: TwoUplinkTopology, vip1: string, vip2: string): Promise<void> {
@@ -16,7 +16,7 @@ export async function pinVipsToUplinks(topo: TwoUplinkTopology, vip1: string, vi
         const protos: string[] = [];
         await streamRoutes(routerBird, `show route for ${vip}`, (r) => protos.push(r.protocol));
         return { done: protos.length >= 2, detail: protos.join(",") };
-      }, { timeoutMs: 20_000, what: `router learns ${vip} over both sessions` });
+      }, { timeoutMs: DEADLINE_MS.bird, what: `router learns ${vip} over both sessions` });
     }
   } finally {
     routerBird.close();
