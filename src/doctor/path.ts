@@ -47,9 +47,12 @@ export function egressHops(egress: EgressView): HopRef[] {
   return egress.interface === null ? [] : [{ interface: egress.interface, hop: egress.hop }, ...egress.alternativeHops];
 }
 
+/** The egress hop that is the ingress hop `i` itself (same interface, same L3 neighbor), if replies may take it. */
+const backHop = (i: IngressInterface, hops: readonly HopRef[]): HopRef | undefined =>
+  hops.find((h) => h.interface === i.name && i.gateway !== null && h.hop === i.gateway);
+
 /** True when replies may leave by the ingress hop itself (same interface, same L3 neighbor). */
-export const sameHop = (i: IngressInterface, hops: readonly HopRef[]): boolean =>
-  hops.some((h) => h.interface === i.name && i.gateway !== null && h.hop === i.gateway);
+export const sameHop = (i: IngressInterface, hops: readonly HopRef[]): boolean => backHop(i, hops) !== undefined;
 
 /** Compares the expected ingress hop with the replies' next hop. */
 export function comparePath(ingress: readonly IngressInterface[], egress: EgressView): PathComparison {
@@ -59,10 +62,9 @@ export function comparePath(ingress: readonly IngressInterface[], egress: Egress
     return { compared: false, reason: "the ingress is unknown (no Established BGP session carries the VIP, or BIRD was not observed)" };
   }
   const hops = egressHops(egress);
-  const match = primary.find((i) => sameHop(i, hops));
-  if (match !== undefined) {
-    const back = hops.find((h) => h.interface === match.name && h.hop === match.gateway)!;
-    return { compared: true, same: true, ingress: { interface: match.name, hop: match.gateway }, egress: back };
+  for (const i of primary) {
+    const back = backHop(i, hops);
+    if (back !== undefined) return { compared: true, same: true, ingress: { interface: i.name, hop: i.gateway }, egress: back };
   }
   const known = primary.find((i) => i.gateway !== null);
   if (known === undefined) return { compared: false, reason: `the router requests come from on ${primary.map((i) => i.name).join(", ")} is unknown` };

@@ -20,11 +20,20 @@
 // fibwarden's per-VIP source table (`return: {bgpPeer: router1}`: gateway and device derived
 // from the BGP session that carries the VIP) sends every reply from the VIP back through the
 // router: the path is symmetric, conntrack sees the whole handshake and the connection completes.
+//
+// `fibwarden doctor` must tell the two apart although requests and replies use the same interface
+// (lan0) both times: before, the requests' hop (the router) is not the replies' (the client,
+// on-link): ASYMMETRIC_RETURN, exit 2; after, both are the router: OK, exit 0.
+//
+// Every step waits for the exact state the next one relies on (both BGP sessions Established,
+// the router's route to the VIP, the node's source table and rule, the reply lookup via the
+// router) instead of acting at once: under load a session may still be coming up after apply.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DoctorReportSchema, type DoctorReport } from "../../src/report/doctor-json.js";
 import { PlanReportSchema, type PlanReport } from "../../src/report/plan-json.js";
-import { checkLabSupport, pollUntil, waitForBgp, type BirdHandle, type Lab, type LabNamespace } from "../lab/index.js";
+import { checkLabSupport, parseProtocols, pollUntil, waitForBgp, type BirdHandle, type Lab, type LabNamespace } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 import { ensureBuilt, runFibwarden } from "../support/cli.js";
 import { startServer, tryConnect, type TestServer } from "../support/tcp.js";
@@ -114,6 +123,42 @@ async function invalidDrops(router: LabNamespace): Promise<number> {
   throw new Error("no counter in the router's forward chain");
 }
 
+/** Both ends of a BGP session Established, as each BIRD reports it. */
+async function sessionsPending(t: F5Lab): Promise<string[]> {
+  const pending: string[] = [];
+  for (const [bird, session] of [[t.birds.node, SESSION], [t.birds.router, "node1"]] as const) {
+    const row = parseProtocols(await bird.query("show protocols")).find((r) => r.name === session);
+    if (row === undefined || !/^Established\b/.test(row.info)) pending.push(`${bird.name} ${session}: ${row?.info ?? "missing"}`);
+  }
+  return pending;
+}
+
+/**
+ * Waits until the path a connection takes is in place: both BGP sessions Established and the
+ * router's BGP route to the VIP via the node; with the return path also the node's `from VIP`
+ * rule (proto 201), its source table's default route via the router, and the kernel's reply
+ * lookup from the VIP to the client via the router. Without it, replies go on-link.
+ */
+async function waitForPath(t: F5Lab, withReturn: boolean): Promise<void> {
+  const { router, node } = t.ns;
+  await pollUntil(async () => {
+    const pending = await sessionsPending(t);
+    const learned = await router.ip(["-4", "route", "show", `${VIP}/32`, "proto", "bird"]);
+    if (!learned.includes(`via ${LAN.node} dev lan0`)) pending.push(`router's route to ${VIP}: ${JSON.stringify(learned)}`);
+    const reply = await node.ip(["-4", "route", "get", LAN.client, "from", VIP]);
+    if (withReturn) {
+      const rule = new RegExp(`from ${VIP.replace(/\./g, "\\.")} lookup (\\d+) proto 201`).exec(await node.ip(["-4", "rule", "show"]));
+      const table = rule === null ? "" : await node.ip(["-4", "route", "show", "table", rule[1]!]);
+      if (rule === null) pending.push(`node: no rule from ${VIP}`);
+      else if (!table.includes(`default via ${LAN.router} dev lan0 proto 201`)) pending.push(`node: table ${rule[1]}: ${JSON.stringify(table)}`);
+      if (!reply.includes(`via ${LAN.router} dev lan0`)) pending.push(`node: reply lookup ${JSON.stringify(reply)}`);
+    } else if (reply.includes(`via ${LAN.router}`) || !reply.includes("dev lan0")) {
+      pending.push(`node: reply lookup not on-link: ${JSON.stringify(reply)}`);
+    }
+    return { done: pending.length === 0, detail: pending.join("; ") };
+  }, { timeoutMs: 90_000, intervalMs: 250, what: `the F5 path ${withReturn ? "with" : "without"} the VIP's return (BGP, router route, node rule and table)` });
+}
+
 function configText(t: F5Lab, withReturn: boolean): string {
   return `
 bird: {sockets: [${t.birds.node.socketPath}]}
@@ -144,38 +189,66 @@ describe.skipIf(!support.ok)("F5: VIP over BGP + asymmetric return + stateful fi
     expect(r.stderr).toBe("");
     return { exitCode: r.exitCode, report: PlanReportSchema.parse(JSON.parse(r.stdout)) };
   };
-  const replyRoute = () => t().ns.node.ip(["-4", "route", "get", LAN.client, "from", VIP]);
+  const doctor = async (cfg: string): Promise<{ exitCode: number; report: DoctorReport }> => {
+    const r = await runFibwarden(["doctor", "--vip", VIP, "--client", LAN.client, "--config", cfg, "--output", "json"]);
+    expect(r.stderr).toBe("");
+    return { exitCode: r.exitCode, report: DoctorReportSchema.parse(JSON.parse(r.stdout)) };
+  };
 
-  it("before: the VIP is announced over BGP, the node replies directly, the router drops the ACK as INVALID: connections hang", async () => {
+  it("before: the VIP is announced over BGP, the node replies directly, the router drops the ACK as INVALID: connections hang; doctor names both hops", async () => {
     const { router, node, client } = t().ns;
     const applied = await runFibwarden(["reconcile", "--apply", "--config", cfgBefore]);
     expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
-    // the router learns the VIP over BGP and routes it to the node, back out of the LAN it came from
-    await pollUntil(async () => {
-      const out = await router.ip(["-4", "route", "show", `${VIP}/32`, "proto", "bird"]);
-      return { done: out.includes(`via ${LAN.node} dev lan0`), detail: out };
-    }, { timeoutMs: 20_000, what: `router learns ${VIP} over BGP` });
+    // the router learns the VIP over BGP and routes it to the node, back out of the LAN it came
+    // from; the reply from the VIP goes straight to the client (connected route), not via the router
+    await waitForPath(t(), false);
     server = await startServer(node.name, VIP, PORT);
     // no redirects from the router: the effective send_redirects (all OR iface) is 0
     expect([await readConfSysctl(router, "all", "send_redirects"), await readConfSysctl(router, "lan0", "send_redirects")]).toEqual([0, 0]);
-    // the reply from the VIP goes straight to the client (connected route), not via the router
-    const direct = await replyRoute();
-    expect(direct).toContain("dev lan0");
-    expect(direct).not.toContain(`via ${LAN.router}`);
     const drops = await invalidDrops(router);
     expect(await tryConnect(client.name, VIP, PORT)).toBe("timeout");
     expect(await invalidDrops(router)).toBeGreaterThan(drops);
+
+    // same interface both ways, different next hops: the doctor must not call this symmetric
+    const { exitCode, report } = await doctor(cfgBefore);
+    expect(exitCode).toBe(2);
+    expect(report.ingress.interfaces.map((i) => [i.name, i.primary, i.via, i.sessions, i.gateway])).toEqual([["lan0", true, "bgp", [SESSION], LAN.router]]);
+    expect(report.egress).toMatchObject({ ok: true, interface: "lan0", gateway: null, hop: LAN.client, table: 254 });
+    expect(report.path).toEqual({ compared: true, same: false, ingress: { interface: "lan0", hop: LAN.router }, egress: { interface: "lan0", hop: LAN.client } });
+    expect(report.findings.map((f) => [f.code, f.severity, f.interface])).toEqual([["ASYMMETRIC_RETURN", "error", "lan0"]]);
+    const finding = report.findings[0]!;
+    expect(finding.message).toContain(`requests come in by lan0 from ${LAN.router} (${SESSION}) but replies leave by lan0 straight to the client ${LAN.client}`);
+    expect(finding.fix.config[0]).toBe(`vips: [{address: ${VIP}, announce: {table: ${ANNOUNCE_TABLE}}, return: {bgpPeer: ${SESSION}}}]`);
+    expect(report.verdict).toMatchObject({ code: "ASYMMETRIC_RETURN", breaks: true, expectedPathSymmetric: false });
+    const text = await runFibwarden(["doctor", "--vip", VIP, "--client", LAN.client, "--config", cfgBefore]);
+    expect(text.exitCode).toBe(2);
+    expect(text.stdout).toContain(`requests from ${LAN.router} on lan0, replies to ${LAN.client} (the client, on-link) on lan0: DIFFERENT\n`);
+    expect(text.stdout).toMatch(/\nverdict: ASYMMETRIC_RETURN: requests come in by lan0 from 10\.113\.0\.1 \(router1\) but replies leave by lan0 straight to the client 10\.113\.0\.3/);
+    expect(text.stdout).not.toMatch(/symmetric\n$/);
   });
 
-  it("after: fibwarden's source table for the VIP returns replies via the BGP peer; the handshake completes", async () => {
+  it("after: fibwarden's source table for the VIP returns replies via the BGP peer; doctor says OK; the handshake completes", async () => {
     const { router, client } = t().ns;
+    // the bgpPeer return is derived from the session: plan only once it is Established
+    await waitForPath(t(), false);
     const pending = await plan(cfgAfter);
     expect(pending.exitCode).toBe(2);
     expect(pending.report.problems).toEqual([]);
     expect(pending.report.operations.map((o) => o.kind)).toEqual(["route.add", "rule.add"]);
     const applied = await runFibwarden(["reconcile", "--apply", "--config", cfgAfter]);
     expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
-    expect(await replyRoute()).toContain(`via ${LAN.router} dev lan0`);
+    await waitForPath(t(), true);
+
+    const { exitCode, report } = await doctor(cfgAfter);
+    expect(exitCode, JSON.stringify(report.findings)).toBe(0);
+    expect(report.ingress.interfaces.map((i) => [i.name, i.primary, i.via, i.gateway])).toEqual([["lan0", true, "return.bgpPeer", LAN.router]]);
+    expect(report.egress).toMatchObject({ interface: "lan0", gateway: LAN.router, hop: LAN.router });
+    expect(report.egress.table).not.toBe(254);
+    expect(report.path).toEqual({ compared: true, same: true, ingress: { interface: "lan0", hop: LAN.router }, egress: { interface: "lan0", hop: LAN.router } });
+    expect(report.findings).toEqual([]);
+    expect(report.verdict).toMatchObject({ code: "OK", breaks: false, warnings: 0, expectedPathSymmetric: true });
+    expect(report.verdict.summary).toBe(`requests come in by lan0 from ${LAN.router} and replies leave by lan0 to ${LAN.router}: the path is symmetric`);
+
     const drops = await invalidDrops(router);
     expect(await tryConnect(client.name, VIP, PORT)).toBe("ok");
     expect(await invalidDrops(router)).toBe(drops);
