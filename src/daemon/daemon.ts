@@ -14,6 +14,7 @@ import { createReconciler, type Reconciler } from "../reconciler/reconciler.js";
 import type { PassResult } from "../reconciler/pass.js";
 import { startHttp } from "./http.js";
 import { createLogger, opFields } from "./logger.js";
+import { DaemonDecisions } from "./decisions.js";
 import { DaemonMetrics } from "./metrics.js";
 import { PassScheduler, type TriggerReason } from "./scheduler.js";
 
@@ -34,9 +35,6 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 30_000;
-
 /** Starts the daemon. Throws (FW_CONFIG_INVALID...) only when it cannot start at all. */
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
   let loaded = await loadConfig(options.configPath ? { path: options.configPath } : {});
@@ -45,46 +43,32 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const metrics = new DaemonMetrics();
   let reconciler: Reconciler = createReconciler({ config });
   let passId = 0;
-  // Only what readiness needs: holding the last PassResult would keep a full table's routes alive.
-  let lastComplete: boolean | undefined;
-  let everComplete = false;
+  // The decisions keep only what they need: holding the last PassResult would keep a full
+  // table's routes alive.
+  const decisions = new DaemonDecisions({
+    resyncFloorMs: config.daemon.resyncIntervalSeconds * 1000, resyncCpuPercent: config.daemon.resyncCpuPercent,
+  });
   let stopped = false;
-  let retryMs = RETRY_MIN_MS;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let lastBirdSignature = "";
-  let passRunning = false;
-  let fullRunning = false;
-  let fullGeneration = 0;
 
   const runOnePass = async (reasons: TriggerReason[]): Promise<void> => {
     const id = ++passId;
     const plog = log.child({ pass: id });
     plog.debug({ reasons }, "pass start");
     let result: PassResult;
-    // Kernel events and ticks can be handled incrementally; anything else re-reads everything.
-    const full = reasons.some((r) => r !== "kernel" && r !== "tick");
+    const full = decisions.isFullPass(reasons);
     const cpu0 = process.cpuUsage();
-    passRunning = true;
-    if (full) {
-      fullRunning = true;
-      fullGeneration++;
-    }
+    decisions.passStarted(full);
     try {
       result = await reconciler.apply({ full });
     } catch (err) {
+      decisions.passFailed();
       plog.error({ err }, "pass failed");
       return;
-    } finally {
-      passRunning = false;
-      fullRunning = false;
     }
-    if (result.mode === "full" && !full) fullGeneration++; // the reconciler fell back to one
-    lastComplete = result.observationComplete;
+    const cpu = process.cpuUsage(cpu0);
+    const retryInMs = decisions.passFinished({ mode: result.mode, observationComplete: result.observationComplete, cpuMs: (cpu.user + cpu.system) / 1000 }, full);
     metrics.record(result);
-    if (result.mode === "full") {
-      const cpu = process.cpuUsage(cpu0);
-      armResync((cpu.user + cpu.system) / 1000);
-    }
     for (const r of result.applied?.results ?? []) {
       if (r.status === "applied") plog.info(opFields(r.op), "applied");
       else plog.error({ ...opFields(r.op), status: r.status, err: r.error }, "operation failed");
@@ -95,9 +79,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     for (const o of result.plan?.withheld ?? []) plog.warn({ ...opFields(o), withheld: true }, "deletion withheld: observation incomplete");
     for (const p of [...(result.desired?.vipProblems ?? [])]) plog.warn({ vip: p.vip, reason: p.reason }, "vip problem");
     for (const p of [...(result.desired?.sysctlProblems ?? [])]) plog.warn({ sysctl: `${p.iface}.${p.name}`, desired: p.desired, effective: p.effective, reason: p.reason }, "sysctl ineffective");
-    if (result.observationComplete) {
-      everComplete = true;
-      retryMs = RETRY_MIN_MS;
+    if (retryInMs === undefined) {
       plog.info({
         reasons, mode: result.mode, ms: Math.round(result.elapsedMs), ops: result.plan?.ops.length ?? 0,
         drift: result.plan?.drift.length ?? 0, conflicts: result.plan?.conflicts.length ?? 0,
@@ -107,8 +89,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       for (const p of [...result.bird.problems, ...result.kernel.problems]) plog.warn({ code: p.code, socket: (p as { socket?: string }).socket, err: p.message }, "observation incomplete: nothing deleted");
       // Retry with capped backoff: the periodic resync alone could leave the node unmanaged for long.
       clearTimeout(retryTimer);
-      retryTimer = setTimeout(() => scheduler.trigger("retry"), retryMs);
-      retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+      retryTimer = setTimeout(() => scheduler.trigger("retry"), retryInMs);
     }
   };
 
@@ -123,40 +104,24 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     });
   };
 
-  // The BIRD poll never overlaps a full pass: a poll queued behind a full table's export on the
-  // same connection waits seconds, may time out, and a timed-out poll reads as a change (seen at
-  // 1M routes: a full pass started another, forever). A poll that overlapped a full pass is
-  // dropped. Incremental passes ask BIRD little (one prefix at a time) and do not count: the
-  // soak showed that dropping polls for them (a tick every 2 s) hid a stopped BIRD.
-  let pollInFlight = false;
+  // The BIRD poll never overlaps a full pass (see DaemonDecisions.pollStarting). Incremental
+  // passes ask BIRD little (one prefix at a time) and do not count: the soak showed that
+  // dropping polls for them (a tick every 2 s) hid a stopped BIRD.
   const birdPoll = setInterval(() => {
-    if (stopped || fullRunning || pollInFlight) return;
-    const generation = fullGeneration;
-    pollInFlight = true;
-    reconciler.birdSignature().then((sig) => {
-      if (generation !== fullGeneration || fullRunning) return;
-      if (sig !== lastBirdSignature) {
-        // A change, or BIRD unreachable on the first poll (a pass then says so and goes unready).
-        if (lastBirdSignature !== "" || sig.includes("unreachable")) scheduler.trigger("bird");
-        lastBirdSignature = sig;
-      }
-    }, () => undefined).finally(() => { pollInFlight = false; });
+    if (stopped) return;
+    const generation = decisions.pollStarting();
+    if (generation === undefined) return;
+    reconciler.birdSignature().then(
+      (sig) => { if (decisions.pollAnswered(generation, sig)) scheduler.trigger("bird"); },
+      () => { decisions.pollAnswered(generation, undefined); },
+    );
   }, config.daemon.birdPollIntervalMs);
-  // The periodic full pass is the safety net behind the incremental ones; on a big table it is
-  // spaced so that it costs at most `resyncCpuPercent` of a CPU. Every `resyncIntervalSeconds`
-  // the daemon runs either that full pass (when due) or a cheap incremental one (`tick`), so
-  // that the last-successful-pass metric stays fresh on a quiet node.
-  let lastFullAt = Date.now();
-  let lastFullCpuMs = 0;
-  const armResync = (cpuMs: number): void => {
-    lastFullAt = Date.now();
-    lastFullCpuMs = cpuMs;
-  };
+  // The periodic full pass is the safety net behind the incremental ones; every
+  // `resyncIntervalSeconds` the daemon runs either that full pass (when due) or a cheap
+  // incremental one (`tick`), so that the last-successful-pass metric stays fresh on a quiet node.
   const resync = setInterval(() => {
-    if (passRunning) return; // a pass (perhaps a long full one) is running: nothing to add
-    const floorMs = config.daemon.resyncIntervalSeconds * 1000;
-    const dueMs = Math.min(86_400_000, Math.max(floorMs, lastFullCpuMs * (100 / config.daemon.resyncCpuPercent)));
-    scheduler.trigger(Date.now() - lastFullAt >= dueMs - 50 ? "resync" : "tick");
+    const reason = decisions.resyncDecision();
+    if (reason !== undefined) scheduler.trigger(reason);
   }, config.daemon.resyncIntervalSeconds * 1000);
 
   const reload = async (): Promise<boolean> => {
@@ -171,6 +136,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     try {
       await kernelWatch?.stop();
       config = loaded.config;
+      decisions.retime({ resyncFloorMs: config.daemon.resyncIntervalSeconds * 1000, resyncCpuPercent: config.daemon.resyncCpuPercent });
       reconciler = createReconciler({ config });
       await old.stop();
       startKernelWatch();
@@ -198,11 +164,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const listen = splitListenAddress(config.daemon.listen) ?? { host: "127.0.0.1", port: 9473 };
   const server: Server = await startHttp(listen.host, listen.port, {
     alive: () => !stopped,
-    ready: () => {
-      if (!everComplete) return { ok: false, reason: "no complete observation yet" };
-      if (lastComplete === false) return { ok: false, reason: "last observation incomplete (BIRD or kernel unreachable): deleting nothing" };
-      return { ok: true, reason: "ready" };
-    },
+    ready: () => decisions.readiness(),
   }, metrics);
   const address = server.address();
   const url = typeof address === "object" && address ? `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${address.port}` : "";
