@@ -8,7 +8,7 @@ export default defineConfig({
     include: ["test/unit/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    env: { FC_RUNS: process.env.FC_RUNS ?? "100" },
+    env: { FC_RUNS: process.env.FC_RUNS ?? "50" },
     reporters: ["default"],
   },
 });

@@ -11,7 +11,8 @@ import {
   DAEMONS, fixtureBytes, fixtureLines, listTranscripts, parserKindFor, runParser, type Daemon,
 } from "./fixtures.js";
 
-const NUM_RUNS = 200;
+// FC_RUNS when set (mutation testing sets it low), else 200.
+const NUM_RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 200;
 const enc = new TextEncoder();
 
 const ALL: Array<[Daemon, string]> = DAEMONS.flatMap((d) => listTranscripts(d).map((f): [Daemon, string] => [d, f]));

@@ -10,6 +10,9 @@ import { loadKernelFixture } from "../../../support/fixtures.js";
 import { KernelSim } from "../../../support/kernel-sim.js";
 import { checkSafety } from "../../../support/safety.js";
 
+// Runs per property: FC_RUNS when set (mutation testing sets it low), else this file's default.
+const runs = (n: number): number => (process.env.FC_RUNS ? Number(process.env.FC_RUNS) : n);
+
 const policy = defaultOwnershipPolicy({
   tables: [{ from: 1000, to: 1999 }, { from: 198, to: 198 }], addressDevices: ["lo", "vip0"], addressRanges: ["fd00:100::/120"],
 });
@@ -86,7 +89,7 @@ describe("VIP properties", () => {
         // after the pass the kernel is converged: a second pass changes nothing
         expect(pass(sim, vips).p.ops).toEqual([]);
       }
-    }), { numRuns: 500 });
+    }), { numRuns: runs(500) });
   });
   it("the combined VIP plan passes the safety property over random foreign state", () => {
     fc.assert(fc.property(liveArb(), fc.subarray(POOL), (live, vips) => {
@@ -95,6 +98,6 @@ describe("VIP properties", () => {
       const sim = KernelSim.from(live);
       try { sim.execute(p.ops); } catch { /* a kernel error stops the batch; still must be safe */ }
       expect(checkSafety(live, sim.snapshot(), policy)).toBeUndefined();
-    }), { numRuns: 2000 });
+    }), { numRuns: runs(2000) });
   });
 });

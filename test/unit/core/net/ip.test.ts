@@ -5,6 +5,9 @@ import {
   canonicalAddress, canonicalPrefix, formatIPv6, hostPrefix, parseIPv4, parseIPv6, prefixContains,
 } from "../../../../src/core/net/ip.js";
 
+// Runs per property: FC_RUNS when set (mutation testing sets it low), else this file's default.
+const runs = (n: number): number => (process.env.FC_RUNS ? Number(process.env.FC_RUNS) : n);
+
 describe("canonicalPrefix", () => {
   it("treats a host route read back without a length as /32 or /128", () => {
     expect(canonicalPrefix("10.0.0.1")).toBe("10.0.0.1/32");
@@ -49,7 +52,7 @@ describe("properties", () => {
     fc.assert(fc.property(fc.ipV4(), (a) => {
       expect(canonicalAddress(a)).toBe(a);
       expect(parseIPv4(a)).toBeDefined();
-    }), { numRuns: 2000 });
+    }), { numRuns: runs(2000) });
   });
   it("any IPv6 spelling canonicalizes to the same value, idempotently", () => {
     fc.assert(fc.property(fc.ipV6(), (a) => {
@@ -58,13 +61,13 @@ describe("properties", () => {
       expect(parseIPv6(c)).toEqual(parseIPv6(a));
       expect(c).toBe(c.toLowerCase());
       expect(c).not.toMatch(/(^|:)0[0-9a-f]/);
-    }), { numRuns: 2000 });
+    }), { numRuns: runs(2000) });
   });
   it("masking a random address to a random length yields a prefix that contains it", () => {
     fc.assert(fc.property(fc.ipV4(), fc.integer({ min: 0, max: 32 }), (a, len) => {
       const p = canonicalPrefix(`${a}/${len}`, 4, { strict: false });
       expect(prefixContains(p, a)).toBe(true);
       expect(canonicalPrefix(p)).toBe(p);
-    }), { numRuns: 1000 });
+    }), { numRuns: runs(1000) });
   });
 });

@@ -10,6 +10,9 @@ import { isWireRoute, normalizeRoute, normalizeWireRoute, parseIpRoutes, wireRou
 import { createIpRouteStream } from "../../../../src/core/parse/ip-route-stream.js";
 import { readFixture } from "../../../support/fixtures.js";
 
+// Runs per property: FC_RUNS when set (mutation testing sets it low), else this file's default.
+const runs = (n: number): number => (process.env.FC_RUNS ? Number(process.env.FC_RUNS) : n);
+
 const anyValue = fc.oneof(
   fc.constantFrom(2 ** 53, 1.5, -0),
   fc.constant(undefined), fc.constant(null), fc.boolean(), fc.integer({ min: -5, max: 300 }), fc.double(),
@@ -63,7 +66,7 @@ describe("the route guard and the fast path", () => {
       const fast = outcome(() => normalizeWireRoute(item, family));
       if ("ok" in (viaZod as object)) expect(fast).toEqual(viaZod);
       else expect("err" in (fast as object)).toBe(true);
-    }), { numRuns: 2000 });
+    }), { numRuns: runs(2000) });
     expect(accepted).toBeGreaterThan(20); // the property is not vacuous
   });
 
@@ -79,7 +82,7 @@ describe("the route guard and the fast path", () => {
       if (fast !== undefined) expect(slow).toEqual({ ok: fast });
       // It declines only text that is not already canonical (which the general path rewrites or refuses).
       else expect(slow).not.toEqual({ ok: t.includes("/") ? t : `${t}/32` });
-    }), { numRuns: 5000 });
+    }), { numRuns: runs(5000) });
   });
 
   it("takes the fast path for every canonical prefix", () => {
