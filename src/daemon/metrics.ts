@@ -38,10 +38,10 @@ export class DaemonMetrics {
     if (r.mode === "full") {
       this.protectedRoutes.set(r.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0));
       this.withheld.set(r.plan?.withheld.length ?? 0);
-      // An incremental pass builds only the VIPs it touches: only a full pass sees them all.
       this.reinstallGuards.reset();
       for (const code of ["kernel-metric-mismatch", "mass-reinstall"]) this.reinstallGuards.set({ code }, 0);
       for (const g of r.plan?.guards ?? []) this.reinstallGuards.inc({ code: g.code });
+      // An incremental pass builds only the VIPs it touches: only a full pass sees them all.
       if (r.desired) {
         this.vipProblems.set(r.desired.vipProblems.length);
         this.sysctlProblems.set(r.desired.sysctlProblems.length);

@@ -58,7 +58,7 @@ describe("deploy/prometheus rules", () => {
   it("has the alerts the runbook describes", () => {
     expect(alerts.map((a) => a.alert)).toEqual([
       "FibwardenDown", "FibwardenObservationIncomplete", "FibwardenNoSuccessfulPass", "FibwardenApplyErrors",
-      "FibwardenProtectedRouteDrift", "FibwardenProtectedRouteDiffers", "FibwardenConflicts",
+      "FibwardenProtectedRouteDrift", "FibwardenProtectedRouteDiffers", "FibwardenReinstallRefused", "FibwardenConflicts",
       "FibwardenDeletionsWithheld", "FibwardenFighting", "FibwardenBusy", "FibwardenMemoryHigh",
       "FibwardenVipProblems", "FibwardenSysctlIneffective",
     ]);
