@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { DaemonMetrics } from "../../../src/daemon/metrics.js";
 import { renderPrometheusRule } from "../../../scripts/gen-prometheusrule.js";
 import {
-  alertRules, markdownAnchors, readRepoFile, renderKustomization, REPO_ROOT, RULES_PATH, RUNBOOK_BASE, type RuleFile,
+  alertRules, dashboardQueries, markdownAnchors, readRepoFile, renderKustomization, REPO_ROOT, RULES_PATH, RUNBOOK_BASE, type RuleFile,
 } from "../../support/deploy-artifacts.js";
 import { exportedMetricNames, metricNamesIn } from "../../support/metric-names.js";
 import { checkTool } from "../../support/tools.js";
@@ -102,6 +102,13 @@ describe("deploy/prometheus rules", () => {
     const used = alerts.flatMap((a) => metricNamesIn(a.expr).map((name) => ({ alert: a.alert, name })));
     expect(used.length).toBeGreaterThanOrEqual(alerts.length - 1); // all but FibwardenDown (up)
     for (const u of used) expect(exported.has(u.name), `${u.alert} uses ${u.name}`).toBe(true);
+  });
+
+  it("every metric the daemon registers is alerted on or on the dashboard (a new failure mode gets one)", () => {
+    const registered = [...readRepoFile("src/daemon/metrics.ts").matchAll(/name: "(fibwarden_[a-z_]+)"/g)].map((m) => m[1]!);
+    expect(registered.length).toBeGreaterThan(10);
+    const shown = new Set([...alerts, ...dashboardQueries()].flatMap((x) => metricNamesIn(x.expr)).map((n) => n.replace(/_(bucket|sum|count)$/, "")));
+    for (const name of registered) expect(shown.has(name), `${name} is in no alert and on no panel`).toBe(true);
   });
 
   it("the PrometheusRule is generated from the rule file and holds the same groups", () => {
