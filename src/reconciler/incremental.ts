@@ -118,26 +118,55 @@ function hostOf(address: string): { family: Family; dst: string } {
   return { family, dst: `${address}/${family === 4 ? 32 : 128}` };
 }
 
-/** Refreshes what the scope says changed; throws on a read failure. */
+/**
+ * Refreshes what the scope says changed; throws on a read failure. Routes the kernel removed or
+ * changed without an event (below) are taken out of the cache and their keys put in the scope,
+ * so that this pass plans them as a full pass would (a protected route such a route held off
+ * is reinstalled now, not at the next full pass).
+ */
 async function refresh(deps: IncrementalDeps, scope: IncrementalScope): Promise<void> {
   const { dataplane, cache } = deps;
   const jobs: Array<Promise<void>> = [];
+  const flushed = (drop: (r: Route) => boolean) => (r: Route): boolean => {
+    if (!drop(r)) return false;
+    scope.keys.add(scopeKey(r.family, r.table, r.dst));
+    return true;
+  };
   if (scope.rereadRules) jobs.push(dataplane.readRules().then((r) => { cache.rules = r; }));
   if (scope.rereadAddresses || scope.rereadLinks) {
     jobs.push(dataplane.readAddresses().then((a) => {
-      // IPv4 flushes the routes whose preferred source was a deleted address, without events.
+      // A deleted address: IPv4 flushes the routes using it as preferred source, IPv6 strips it
+      // from them; neither tells.
       const now = new Set(a.map((x) => x.address));
-      const gone = new Set(cache.addresses.filter((x) => x.family === 4 && !now.has(x.address)).map((x) => x.address));
-      if (gone.size > 0) cache.index.removeWhere((r) => r.family === 4 && r.prefsrc !== undefined && gone.has(r.prefsrc));
+      const gone = new Set(cache.addresses.filter((x) => !now.has(x.address)).map((x) => x.address));
+      const uses = (r: Route): boolean => r.prefsrc !== undefined && gone.has(r.prefsrc);
+      if (gone.size > 0) {
+        const stripped: Route[] = [];
+        cache.index.removeWhere(flushed((r) => {
+          if (uses(r) && r.family === 6) {
+            const { prefsrc: _, ...rest } = r;
+            stripped.push(rest);
+          }
+          return uses(r);
+        }));
+        for (const r of stripped) cache.index.insert(r);
+      }
       cache.addresses = a;
     }));
   }
   if (scope.rereadLinks) {
     jobs.push(dataplane.readLinks().then((l) => {
-      // IPv4 drops the routes over a link that went down or away, without events.
+      // Routes over a link that went away go with it. A link that went down takes (IPv4 without
+      // events) the routes all of whose nexthops use it, but not its local routes (the address
+      // stays reachable), and a multipath route with a nexthop elsewhere stays, that nexthop dead.
       const now = new Map(l.map((x) => [x.name, x.up]));
-      const lost = new Set([...cache.links].filter(([name, up]) => up && now.get(name) !== true).map(([name]) => name));
-      if (lost.size > 0) cache.index.removeWhere((r) => r.nexthops.some((n) => n.dev !== undefined && lost.has(n.dev)));
+      const away = new Set([...cache.links].filter(([name]) => !now.has(name)).map(([name]) => name));
+      const down = new Set([...cache.links].filter(([name, up]) => up && now.get(name) === false).map(([name]) => name));
+      const on = (set: Set<string>) => (n: Route["nexthops"][number]): boolean => n.dev !== undefined && set.has(n.dev);
+      if (away.size > 0 || down.size > 0) {
+        cache.index.removeWhere(flushed((r) => r.nexthops.some(on(away))
+          || (r.nexthops.length > 0 && r.nexthops.every(on(down)) && !(r.family === 4 && r.type === "local"))));
+      }
       cache.links = now;
       cache.interfaces = l.map((x) => x.name);
     }));
@@ -208,6 +237,7 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
   } catch (err) {
     return { ok: false, needFull: `kernel re-read failed: ${err instanceof Error ? err.message : String(err)}` };
   }
+  if (scope.keys.size > MAX_INCREMENTAL_KEYS) return { ok: false, needFull: `${scope.keys.size} route keys changed (some flushed by the kernel)` };
 
   // Source tables are small: the planner needs them whole (table numbers, last return paths).
   const sourceRange = config.ownership.tables;
@@ -287,11 +317,13 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
     const { family, table, dst } = parseScopeKey(k);
     if (!tables.has(table)) liveRoutes.push(...cache.index.at(family, table, dst));
   }
-  // Rules and addresses: those of changed VIPs, or all of them when events said they changed.
+  // Rules and addresses: those of the VIPs this pass desires (a VIP's rule follows its source
+  // table: held back while the table is empty, added with its route) or that changed, or all of
+  // them when events said they changed.
   const allRules = scope.rereadRules;
   const allAddresses = scope.rereadAddresses || scope.rereadLinks;
-  const vipHosts = new Set([...scope.vips].map((v) => hostOf(v).dst));
-  const vipIps = new Set(scope.vips);
+  const vipIps = new Set([...scope.vips, ...desireVips.map((v) => v.address)]);
+  const vipHosts = new Set([...vipIps].map((v) => hostOf(v).dst));
   const ruleIn = (r: Rule): boolean => allRules || (r.from !== undefined && vipHosts.has(r.from));
   const addressIn = (a: InterfaceAddress): boolean => allAddresses || vipIps.has(a.address);
   const desiredScoped = {

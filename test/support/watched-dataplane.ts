@@ -68,7 +68,8 @@ function addressEvent(a: InterfaceAddress, deleted: boolean) {
 
 /**
  * `show route <net> export kernel1` replies cut from the captured BIRD 2 full export, plus BIRD's
- * `8001 Network not found` for each of `missing`.
+ * `8001 Network not found` for each of `missing` and for any other net (as real BIRD answers for
+ * a net it does not export: the kernel's own prefix routes, a foreign route's key).
  */
 export function perPrefixExportReplies(missing: readonly string[] = []): Record<string, string> {
   const lines = readFixture("bird/bird-2.0.12/show-route-export-kernel1.txt").split("\n");
@@ -82,5 +83,7 @@ export function perPrefixExportReplies(missing: readonly string[] = []): Record<
   }
   flush();
   for (const u of missing) out[`show route ${u} export kernel1`] = "8001 Network not found\n";
-  return out;
+  return new Proxy(out, {
+    get: (target, cmd) => (typeof cmd === "string" && !(cmd in target) && /^show route \S+ export kernel1$/.test(cmd) ? "8001 Network not found\n" : target[cmd as string]),
+  });
 }
