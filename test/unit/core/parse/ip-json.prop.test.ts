@@ -66,7 +66,7 @@ describe("the route guard and the fast path", () => {
       const fast = outcome(() => normalizeWireRoute(item, family));
       if ("ok" in (viaZod as object)) expect(fast).toEqual(viaZod);
       else expect("err" in (fast as object)).toBe(true);
-    }), { numRuns: runs(2000) });
+    }), { numRuns: Math.max(200, runs(2000)) }); // at least 200: about a third are accepted
     expect(accepted).toBeGreaterThan(20); // the property is not vacuous
   });
 
