@@ -8,6 +8,7 @@
 //   have: `8001 Network not found` (1.6: `8001 Network not in table`).
 // - A prefix of the other family: 9001 (BIRD 2 `No valid tables`; 1.6 `This is an IPv4
 //   router, therefore IPv6 addresses are not supported`).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BirdClient } from "../../src/adapters/bird/client.js";
 import { showExportedRoute, showExportedRoutes, streamRoutes } from "../../src/adapters/bird/queries.js";
@@ -66,8 +67,9 @@ function bird2Config(): string {
     kernel("kernel2", 6),
     ...statics(4, (pref) => (pref === undefined ? "ipv4;" : `ipv4 { preference ${pref}; };`), true),
     ...statics(6, (pref) => (pref === undefined ? "ipv6;" : `ipv6 { preference ${pref}; };`), true),
-    // Nobody listens on 10.0.0.2:179: the session cycles through Connect and Active.
-    `protocol bgp peer1 { local 10.0.0.1 as 65001; neighbor 10.0.0.2 as 65002; ${TIMERS} ipv4 { import none; export none; }; }`,
+    // Nobody listens on 10.0.0.2:179: the session cycles through Connect and Active. `debug
+    // events` logs each attempt ("peer1: Connecting to 10.0.0.2 ..."), which the signature test counts.
+    `protocol bgp peer1 { local 10.0.0.1 as 65001; neighbor 10.0.0.2 as 65002; ${TIMERS} debug { events }; ipv4 { import none; export none; }; }`,
     "",
   ].join("\n");
 }
@@ -209,16 +211,19 @@ describe.skipIf(!support.ok)("one net's export and the BIRD signature against re
       await paths(2);
       expect(await sign()).toBe(s0);
 
-      // peer1 cycles (Connect, Active, ...): its Info column moves, not the signature. Sample
-      // until its summary line has changed twice (bounded), checking the signature every time.
+      // peer1 keeps trying to connect (Connect, Active, ...): its Info column moves, not the
+      // signature. Sample until BIRD has logged two more connection attempts (bounded), checking
+      // the signature every time.
+      const attempts = (): number => readFileSync(bird.logPath, "utf8").split("\n").filter((l) => /peer1: Connecting to 10\.0\.0\.2/.test(l)).length;
+      const attemptsBefore = attempts();
       const infos = new Set<string>();
       const moved: string[] = [];
       await pollUntil(async () => {
         infos.add((/peer1 .*/.exec(await bird.query("show protocols peer1"))?.[0] ?? "").replace(/\s+/g, " "));
         const s = await sign();
         if (s !== s0) moved.push(s);
-        return { done: moved.length > 0 || infos.size >= 3, detail: `peer1 summary lines so far: ${[...infos].join(" | ")}` };
-      }, { timeoutMs: DEADLINE_MS.state, intervalMs: 200, what: "peer1's summary line to change twice" });
+        return { done: moved.length > 0 || attempts() >= attemptsBefore + 2, detail: `${attempts() - attemptsBefore} new attempts; peer1 summary lines: ${[...infos].join(" | ")}` };
+      }, { timeoutMs: DEADLINE_MS.state, intervalMs: 200, what: "two more connection attempts of peer1 in BIRD's log" });
       expect(moved).toEqual([]);
       console.info(`[bird-export-lookup.test] peer1 summary lines seen while the signature held: ${[...infos].join(" | ")}`);
 

@@ -54,7 +54,8 @@ function probe(dir: string): Bird16Support {
   let version = "";
   for (const path of [paths.bird, paths.bird6]) {
     if (!existsSync(path)) return { ok: false, reason: `BIRD 1.6 not found: ${path} does not exist; ${BIRD16_FETCH_HINT}` };
-    const run = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 5_000 });
+    // generous: a probe timed out on a busy machine would skip the BIRD 1.6 tests
+    const run = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 30_000 });
     const text = `${run.stdout ?? ""}${run.stderr ?? ""}`.trim();
     const m = /BIRD version (1\.6\.\d+)/.exec(text);
     if (run.error !== undefined || m === null) {

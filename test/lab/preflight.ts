@@ -2,6 +2,9 @@
 import { spawnSync } from "node:child_process";
 import { generateLabPrefix } from "./names.js";
 
+/** Bound of each probe command: generous, since a probe timed out on a busy machine skips a whole file. */
+const PROBE_TIMEOUT_MS = 30_000;
+
 /** Outcome of `checkLabSupport`. */
 export type LabSupport = { ok: true } | { ok: false; reason: string };
 
@@ -16,16 +19,16 @@ export function checkLabSupport(): LabSupport {
 function probe(): LabSupport {
   if (process.platform !== "linux") return { ok: false, reason: `platform is ${process.platform}, not linux` };
   if (process.getuid?.() !== 0) return { ok: false, reason: "not running as root" };
-  const bird = spawnSync("bird", ["--version"], { encoding: "utf8", timeout: 5_000 });
+  const bird = spawnSync("bird", ["--version"], { encoding: "utf8", timeout: PROBE_TIMEOUT_MS });
   const version = `${bird.stdout ?? ""}${bird.stderr ?? ""}`;
   if (bird.error !== undefined || !/BIRD version 2\./.test(version)) {
     return { ok: false, reason: `BIRD 2 not found (bird --version: ${bird.error?.message ?? version.trim()})` };
   }
   const probeName = `${generateLabPrefix()}probe`;
-  const add = spawnSync("ip", ["netns", "add", probeName], { encoding: "utf8", timeout: 5_000 });
+  const add = spawnSync("ip", ["netns", "add", probeName], { encoding: "utf8", timeout: PROBE_TIMEOUT_MS });
   if (add.status !== 0) {
     return { ok: false, reason: `\`ip netns add\` is not permitted: ${(add.stderr ?? add.error?.message ?? "").trim()}` };
   }
-  spawnSync("ip", ["netns", "delete", probeName], { timeout: 5_000 });
+  spawnSync("ip", ["netns", "delete", probeName], { timeout: PROBE_TIMEOUT_MS });
   return { ok: true };
 }
