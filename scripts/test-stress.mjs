@@ -197,7 +197,7 @@ async function main() {
     });
   }
 
-  for (let k = 1; k <= opts.runs; k++) {
+  for (let k = 1; k <= opts.runs && !interrupted; k++) {
     console.log(`\ntest:stress: run ${k}/${opts.runs} starting (${new Date().toISOString()})`);
     stopping.hog = startHog(hog, cores, opts.runTimeoutMin * 60 + 60);
     let result;
