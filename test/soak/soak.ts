@@ -10,6 +10,7 @@ import { BirdClient } from "../../src/adapters/bird/client.js";
 import { showExportedRoutes } from "../../src/adapters/bird/queries.js";
 import { buildTwoUplinkTopology, createLab, pollUntil, queryBird, waitForBgp, type TwoUplinkTopology } from "../lab/index.js";
 import { FibwardenProc, type SoakLog } from "./fibwarden-proc.js";
+import { classifyAddress, classifyRoute, classifyRule, type OraclePolicy } from "../support/oracle/ownership.js";
 import { readAddrs, readLinks, readRoutes, readRules, routeKey, ruleKey, type KAddr, type KRoute, type KRule } from "./kernel-view.js";
 import { Prng } from "./prng.js";
 
@@ -51,6 +52,22 @@ const ROUTE_TABLES = [254, ANNOUNCE_TABLE, 1000, 1001, 1002, 1500, 100, 2000];
 const RULE_PRIORITIES = [500, 1000, 1001, 1500, 1999, 3000];
 const RULE_TABLES = [1000, 1500, 100, 254];
 const BIRD_METRIC = 32;
+const SOURCE_TABLES = { from: 1000, to: 1999 };
+
+/**
+ * What the soak's config makes fibwarden's, as the safety oracle states it (test/support/oracle):
+ * the soak judges ownership with the oracle, never with src/core/ownership.ts.
+ */
+const POLICY: OraclePolicy = {
+  protocol: 201, tables: [SOURCE_TABLES, { from: ANNOUNCE_TABLE, to: ANNOUNCE_TABLE }], rulePriorities: { from: 1000, to: 1999 },
+  birdProtocol: 12, protectedTables: [254], addressDevices: ["lo"], addressLabelSuffix: "fw", addressRanges: [],
+};
+const ours = {
+  route: (r: { protocol: number; table: number }): boolean => classifyRoute(POLICY, r) === "ours",
+  rule: (r: KRule): boolean => classifyRule(POLICY, r) === "ours",
+  address: (a: KAddr, dev: string): boolean => classifyAddress(POLICY, { family: 4, dev, address: a.local, prefixlen: a.prefixlen, label: a.label }) === "ours",
+};
+const isProtected = (r: KRoute): boolean => classifyRoute(POLICY, r) === "protected";
 
 interface RouteSpec { table: number; dst: string; metric: number; protocol: number; type: "unicast" | "blackhole" }
 interface Tracked<T> { spec: T; present: boolean; round: number }
@@ -357,14 +374,21 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const foreignHolds = (table: number, dst: string, metric: number): boolean => routes.get(routeKey(table, dst, metric))?.present === true;
       let conflictExpected = false;
 
-      // (a) foreign routes, rules, addresses and interfaces exactly as the agent left them
+      // (a) foreign routes, rules, addresses and interfaces exactly as the agent left them. The
+      // premise first: what the agent makes is not fibwarden's by the ownership definition.
+      const premise = [
+        ...[...routes.values()].filter((t) => ours.route(t.spec)).map((t) => `route ${JSON.stringify(t.spec)}`),
+        ...[...rules.values()].filter((t) => ours.rule(t.spec)).map((t) => `rule ${JSON.stringify(t.spec)}`),
+        ...[...addrs.values()].filter((t) => ours.address({ ...t.spec, label: "lo" }, "lo")).map((t) => `address ${JSON.stringify(t.spec)}`),
+      ];
+      for (const p of premise) problems.push(`(a) the agent's ${p} is fibwarden's by the ownership definition: the soak itself is wrong`);
       for (const [key, t] of routes) {
         const s = t.spec;
         const live = at(s.table, s.dst, s.metric);
         if (t.present) {
           const m = live.find((r) => r.protocol === s.protocol);
           const birdKey = s.table === 254 && s.metric === BIRD_METRIC && birdPrefixes4.includes(s.dst);
-          if (m === undefined && birdKey && live.some((r) => r.protocol === 12)) {
+          if (m === undefined && birdKey && live.some(isProtected)) {
             // BIRD itself (start-up, session re-establish) may write its export over this key: not fibwarden.
             t.present = false;
             count("foreign route overwritten by BIRD (not fibwarden)");
@@ -400,7 +424,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const exported = await birdExports();
       for (const dst of exported) {
         const live = at(254, dst, BIRD_METRIC);
-        if (live.some((r) => r.protocol === 12)) continue;
+        if (live.some(isProtected)) continue;
         if (foreignHolds(254, dst, BIRD_METRIC)) continue;
         problems.push(`(b) protected route ${dst} (exported by ${topo.plan.kernelProtocols.v4}) missing from main; live at key: ${JSON.stringify(live)}`);
       }
@@ -408,15 +432,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       // (c) desired VIP addresses, announce routes, source tables and rules (and none for removed VIPs)
       for (const vip of VIPS) {
         const wanted = vips.includes(vip);
-        const addr = kaddrs.find((a) => a.local === vip && a.label === "lo:fw");
-        const announce = at(ANNOUNCE_TABLE, `${vip}/32`, 0).find((r) => r.protocol === 201);
-        const rule = krules.find((r) => r.src === `${vip}/32` && r.protocol === 201);
+        const addr = kaddrs.find((a) => a.local === vip && ours.address(a, "lo"));
+        const announce = at(ANNOUNCE_TABLE, `${vip}/32`, 0).find(ours.route);
+        const rule = krules.find((r) => r.src === `${vip}/32` && r.protocol === POLICY.protocol);
         if (wanted) {
           if (!addr) problems.push(`(c) VIP ${vip} address with label lo:fw missing on lo`);
           if (!announce && !foreignHolds(ANNOUNCE_TABLE, `${vip}/32`, 0)) problems.push(`(c) announce route ${vip}/32 table ${ANNOUNCE_TABLE} missing`);
-          if (!rule || rule.priority < 1000 || rule.priority > 1999 || rule.table < 1000 || rule.table > 1999) problems.push(`(c) source rule for ${vip} missing or out of range: ${JSON.stringify(rule)}`);
+          const sourceTable = (t: number): boolean => t >= SOURCE_TABLES.from && t <= SOURCE_TABLES.to;
+          if (!rule || !ours.rule(rule) || !sourceTable(rule.table)) problems.push(`(c) source rule for ${vip} missing or out of range: ${JSON.stringify(rule)}`);
           else {
-            const def = at(rule.table, "0.0.0.0/0", 0).find((r) => r.protocol === 201);
+            const def = at(rule.table, "0.0.0.0/0", 0).find(ours.route);
             if (!def && !foreignHolds(rule.table, "0.0.0.0/0", 0)) problems.push(`(c) source table ${rule.table} of ${vip} has no default route of fibwarden`);
             if (!def && foreignHolds(rule.table, "0.0.0.0/0", 0)) conflictExpected = true;
           }
