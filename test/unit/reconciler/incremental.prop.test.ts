@@ -48,6 +48,7 @@ const LINKS = ["lo", "na0", "nb0", "vip0", "vip0p"];
 const links = LINKS.map((name, i) => ({ ifindex: i + 1, name, up: true }));
 const FLAPPING = ["na0", "nb0", "vip0p"] as const;
 const UNKNOWN = ["10.250.1.0/24", "10.250.2.0/24"];
+const KEYS6 = ["fd00:250::/64", "fd00:251::/64"];
 
 const VIP_A = { address: "10.111.100.9", announce: { table: 198 }, return: { bgpPeer: "up_b4" } };
 const VIP_B = { address: "10.111.100.10", announce: { table: 198 }, return: { gateway: "10.111.1.1", device: "na0" } };
@@ -56,6 +57,7 @@ const VIP_SETS = [[VIP_A], [VIP_A, VIP_B], [VIP_B], []];
 type Step =
   | { t: "del"; pick: number }
   | { t: "put"; key: number; replace: boolean; proto: number; blackhole: boolean; vipSource: number }
+  | { t: "put6"; key: number; proto: number; source: number }
   | { t: "ruleAdd"; prio: number; net: number; proto: number }
   | { t: "ruleDelOurs"; pick: number }
   | { t: "addrDelOurs"; pick: number }
@@ -71,6 +73,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     // 0: no preferred source; 1, 2: VIP_A's or VIP_B's address (refused while the VIP is absent)
     vipSource: fc.constantFrom(0, 1, 1, 2),
   }),
+  fc.record({ t: fc.constant("put6" as const), key: fc.nat(), proto: fc.constantFrom(3, 4), source: fc.nat() }),
   fc.record({ t: fc.constant("ruleAdd" as const), prio: fc.constantFrom(500, 1000, 1500), net: fc.nat(3), proto: fc.constantFrom(0, 4) }),
   fc.record({ t: fc.constant("ruleDelOurs" as const), pick: fc.nat() }),
   fc.record({ t: fc.constant("addrDelOurs" as const), pick: fc.nat() }),
@@ -158,7 +161,7 @@ describe("incremental passes (property)", () => {
   it("never change a foreign object, plan exactly what a full pass plans in their scope, and end where a full pass would", async () => {
     const live = loadKernelFixture("bird2-node");
     const protectedDsts = [...new Set(live.routes.filter((r) => r.family === 4 && r.table === 254 && r.protocol === 12 && r.nexthops.length === 1).map((r) => r.dst))].slice(0, 6);
-    const seen = { incremental: 0, compared: 0, linkFlushes: 0, vipSourced: 0, nexthopDeletes: 0, addressDeletes: 0, guardDivergences: 0 };
+    const seen = { incremental: 0, compared: 0, linkFlushes: 0, vipSourced: 0, nexthopDeletes: 0, addressDeletes: 0, sourced6: 0, guardDivergences: 0 };
     await fc.assert(fc.asyncProperty(fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }), async (rounds) => {
       const dp = new WatchedDataplane(KernelSim.from(live), links);
       const auditorDp = new WatchedDataplane(new KernelSim(), links);
@@ -214,6 +217,20 @@ describe("incremental passes (property)", () => {
                 dp.emit([{ route: r, deleted: false }]);
                 if (prefsrc) seen.vipSourced++;
               } catch { /* EEXIST, EINVAL (source not local), ENETDOWN: the kernel refused, no event */ }
+              return;
+            }
+            case "put6": {
+              // an IPv6 route using one of the node's IPv6 addresses as source (removing the
+              // address strips it, silently)
+              const sources = sim.addresses.filter((a) => a.family === 6 && a.scope === 0 && a.dev !== "lo");
+              const src = sources[s.source % Math.max(1, sources.length)];
+              const dst = KEYS6[s.key % KEYS6.length]!;
+              const r: Route = { family: 6, table: 254, dst, type: "unicast", protocol: s.proto, metric: 1024, tos: 0, scope: 0, nexthops: [{ gateway: "fd00:111:2::1", dev: "nb0", weight: 1, onlink: false }], ...(src ? { prefsrc: src.address } : {}) };
+              try {
+                sim.addRoute(r);
+                dp.emit([{ route: r, deleted: false }]);
+                if (src) seen.sourced6++;
+              } catch { /* EEXIST, ENETDOWN */ }
               return;
             }
             case "ruleAdd": {
@@ -276,6 +293,6 @@ describe("incremental passes (property)", () => {
     // The property must exercise incremental passes and the new kernel behaviours, not only the full-pass fallback.
     expect(seen.incremental).toBeGreaterThan(RUNS);
     expect(seen.compared).toBe(seen.incremental);
-    for (const k of ["linkFlushes", "vipSourced", "nexthopDeletes", "addressDeletes"] as const) expect(seen[k], k).toBeGreaterThan(0);
+    for (const k of ["linkFlushes", "vipSourced", "sourced6", "nexthopDeletes", "addressDeletes"] as const) expect(seen[k], k).toBeGreaterThan(0);
   }, 600_000);
 });
