@@ -5,7 +5,7 @@ import type { InterfaceAddress } from "../model/address.js";
 import { addressKey, routeKey, ruleKey, sysctlKey } from "../model/keys.js";
 import { protocolName, tableName } from "../model/names.js";
 import { nexthopsEqual, routesEqual, type Route } from "../model/route.js";
-import { rulesEqual, type Rule } from "../model/rule.js";
+import type { Rule } from "../model/rule.js";
 import {
   assertPolicy, classifyAddress, classifyRoute, classifyRule, isDerivedFromAddress, type OwnershipPolicy,
 } from "../ownership.js";
@@ -239,11 +239,11 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
       stage(PHASE["route.add"], k, { kind: "route.add", route: d, reason: `missing: ${describeRoute(d)}` });
       continue;
     }
-    const owner = classifyRoute(policy, holder);
-    if (owner !== "ours") {
-      conflicts.push({ object: "route", key: k, reason: owner === "protected" ? "held-by-protected" : "held-by-alien",
-        desired: d, holder, holderOwnership: owner,
-        message: `kernel key of ${describeRoute(d)} is held by ${owner} route ${describeRoute(holder)}; not replaced` });
+    // A holder that is not ours is alien: the key's table is managed (the desired route is ours),
+    // and protected tables never are (assertPolicy), so BIRD's route there is not protected.
+    if (classifyRoute(policy, holder) !== "ours") {
+      conflicts.push({ object: "route", key: k, reason: "held-by-alien", desired: d, holder, holderOwnership: "alien",
+        message: `kernel key of ${describeRoute(d)} is held by alien route ${describeRoute(holder)}; not replaced` });
       rejectedRouteKeys.add(k);
       continue;
     }
@@ -378,12 +378,10 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
       continue; // a kept rule of ours at this key is deleted below
     }
     keptRuleKeys.add(k);
+    // A holder of ours is the desired rule itself: the key is every selector and the action, and
+    // both carry our protocol. Nothing to do.
     if (holder === undefined) {
       stage(PHASE["rule.add"], k, { kind: "rule.add", rule: d, reason: `missing: ${describeRule(d)}` });
-    } else if (!rulesEqual(holder, d)) {
-      // Selectors and protocol are the key, so this cannot happen; kept for future fields.
-      stage(PHASE["rule.delete"], k, { kind: "rule.delete", rule: holder, reason: `differs: ${describeRule(holder)}` });
-      stage(PHASE["rule.add"], `${k}|new`, { kind: "rule.add", rule: d, reason: `differs: ${describeRule(d)}` });
     }
   }
   for (const [k, list] of liveRules) {
