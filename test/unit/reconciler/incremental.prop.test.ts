@@ -293,6 +293,8 @@ describe("incremental passes (property)", () => {
     // The property must exercise incremental passes and the new kernel behaviours, not only the full-pass fallback.
     expect(seen.incremental).toBeGreaterThan(RUNS);
     expect(seen.compared).toBe(seen.incremental);
-    for (const k of ["linkFlushes", "vipSourced", "sourced6", "nexthopDeletes", "addressDeletes"] as const) expect(seen[k], k).toBeGreaterThan(0);
+    // Each kernel behaviour happens in some sequence (a few dozen times at 100 sequences; too few
+    // sequences, as in mutation runs, may miss one).
+    if (RUNS >= 50) for (const k of ["linkFlushes", "vipSourced", "sourced6", "nexthopDeletes", "addressDeletes"] as const) expect(seen[k], k).toBeGreaterThan(0);
   }, 600_000);
 });
