@@ -40,7 +40,7 @@ export function parseIPv6(text: string): number[] | undefined {
     if (v4 === undefined) return undefined;
     tail = [(v4 >>> 16) & 0xffff, v4 & 0xffff];
     head = text.slice(0, lastColon + 1);
-    if (head.endsWith("::")) head = head; else head = head.slice(0, -1);
+    if (!head.endsWith("::")) head = head.slice(0, -1); // keep a `::` that ends right before the tail
   }
   const halves = head.split("::");
   if (halves.length > 2) return undefined;
