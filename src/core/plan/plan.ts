@@ -130,8 +130,10 @@ function judgeProtectedGroups(
   const limit = options.reinstallLimit ?? DEFAULT_REINSTALL_LIMIT;
   for (const [gk, items] of groupProtected(missing)) {
     const { family, table, metric } = items[0]!.route;
+    // A route of BIRD's at the group's own metric would hold the missing route's key: every
+    // metric found here is another one.
     const judged = items.map(({ key, route }) => ({
-      key, elsewhere: (birdMetrics.get(`${route.family}|${route.table}|${route.dst}|${route.tos}`) ?? []).filter((m) => m !== metric),
+      key, elsewhere: birdMetrics.get(`${route.family}|${route.table}|${route.dst}|${route.tos}`) ?? [],
     }));
     const verdict = judgeGroup({ family, table, metric }, totals.get(gk)!, judged, limit, options.repairProtected);
     verdicts.set(gk, verdict);
@@ -430,14 +432,15 @@ export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPo
       reason: `net.ipv4.conf.${s.iface}.${s.name} is ${cur.value}, want ${s.value}` });
   }
 
+  // Sort keys are unique within a phase (one operation per kernel key and phase).
   const order = (a: Staged, b: Staged): number =>
-    a.phase - b.phase || (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0) || (a.op.kind < b.op.kind ? -1 : a.op.kind > b.op.kind ? 1 : 0);
+    a.phase - b.phase || (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0);
   staged.sort(order);
   withheld.sort(order);
   const byKey = <T extends { key: string; message: string }>(a: T, b: T): number =>
     a.key < b.key ? -1 : a.key > b.key ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
   conflicts.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : 0) || byKey(a, b));
-  drift.sort((a, b) => byKey(a, b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  drift.sort(byKey); // findings at one key differ in their message (each kind words it its own way)
   guards.sort((a, b) => a.family - b.family || a.table - b.table || a.metric - b.metric);
   return { ops: staged.map((s) => s.op), withheld: withheld.map((s) => s.op), conflicts, drift, guards };
 }

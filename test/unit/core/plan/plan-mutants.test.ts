@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { makeAddress, makeRoute, makeRule } from "../../../../src/core/model/normalize.js";
 import type { Route } from "../../../../src/core/model/route.js";
 import { defaultOwnershipPolicy } from "../../../../src/core/ownership.js";
+import { canonicalJson } from "../../../../src/core/plan/canonical-json.js";
 import { judgeGroup, reinstallAllowance } from "../../../../src/core/plan/guards.js";
 import { plan } from "../../../../src/core/plan/plan.js";
 import type { DesiredState, LiveState, PlanOptions } from "../../../../src/core/plan/types.js";
@@ -436,5 +437,87 @@ describe("judgeGroup and reinstallAllowance", () => {
     const m = [...missing(10, [100]).slice(0, 10)];
     m[0] = { key: "k0", elsewhere: [100, 5] };
     expect(judgeGroup(group, 10, m, limit, "report").guard?.liveMetric).toBe(100);
+  });
+});
+
+describe("canonicalJson", () => {
+  it("sorts object keys at every depth, drops undefined fields, keeps arrays in order", () => {
+    expect(canonicalJson({ b: 1, a: [2, "x", null, { d: undefined, c: true }] })).toBe('{"a":[2,"x",null,{"c":true}],"b":1}');
+    expect(canonicalJson([{ z: 1, y: [3, 1] }, []])).toBe('[{"y":[3,1],"z":1},[]]');
+    expect(canonicalJson({})).toBe("{}");
+    expect(canonicalJson(undefined)).toBe("null");
+    expect(canonicalJson("s")).toBe('"s"');
+    expect(canonicalJson(null)).toBe("null");
+  });
+});
+
+describe("ties the planner breaks the same way whatever the input order", () => {
+  it("several routes of ours at one key: the canonically first is the ambiguous key's holder", () => {
+    const uni = ours("0.0.0.0/0");
+    const hole = makeRoute({ dst: "default", family: 4, table: 1000, protocol: 201, type: "blackhole" });
+    const foreign = makeRoute({ dst: "default", family: 4, table: 1000, protocol: 4, nexthops: [{ dev: "eth0" }] });
+    for (const routes of [[uni, hole], [hole, uni], [uni, foreign, hole], [foreign, uni, hole]]) {
+      expect(plan(desired({}), live({ routes }), policy, complete).conflicts.map((c) => c.holder), JSON.stringify(routes.map((r) => r.type))).toEqual([hole]);
+    }
+  });
+  it("conflicts at one key are ordered by message", () => {
+    const a = ours("10.9.0.0/16", 1000, [{ gateway: "10.2.0.1", dev: "eth1" }]);
+    const b = ours("10.9.0.0/16", 1000, [{ gateway: "10.3.0.1", dev: "eth2" }]);
+    const alien = makeRoute({ dst: "10.9.0.0/16", table: 1000, protocol: 4, nexthops: [{ dev: "eth0" }] });
+    const p = plan(desired({ routes: [a, b] }), live({ routes: [alien] }), policy, complete);
+    expect(p.conflicts.map((c) => c.reason)).toEqual(["held-by-alien", "duplicate-desired"]); // "kernel key of ..." < "two desired ..."
+  });
+  it("drift at one key is ordered by message: shadowed before overwritten", () => {
+    const p = bird("10.9.0.0/16");
+    const usurper = makeRoute({ dst: "10.9.0.0/16", metric: 32, protocol: 4, nexthops: [{ dev: "eth3" }] });
+    const lower = makeRoute({ dst: "10.9.0.0/16", metric: 5, protocol: 4, nexthops: [{ dev: "eth4" }] });
+    const r = plan(desired({ protectedRoutes: [p] }), live({ routes: [usurper, lower] }), policy, complete);
+    expect(r.drift.map((d) => d.kind)).toEqual(["shadowed", "overwritten"]);
+  });
+  it("guards are sorted by table within a family, whatever order the groups come in", () => {
+    const mk = (table: number, i: number) => ({ ...bird(`10.${i}.0.0/16`), table });
+    const exported = [mk(254, 1), mk(254, 2), mk(100, 1), mk(100, 2)];
+    const r = plan(desired({ protectedRoutes: exported }), live({}), { ...policy, protectedTables: [254, 100] },
+      { ...reinstall, reinstallLimit: { share: 0, minimum: 0 } });
+    expect(r.guards.map((g) => g.table)).toEqual([100, 254]);
+  });
+});
+
+describe("edges of the address-in-use and guard logic", () => {
+  it("a kernel route derived from one copy of an address does not keep another copy in use", () => {
+    const host = addr("10.1.1.1");
+    const wide = addr("10.1.1.1", { prefixlen: 24 });
+    // the kernel's prefix route of the /24: derived from it, not from the /32
+    const prefixRoute = makeRoute({ dst: "10.1.1.0/24", protocol: 2, scope: 253, prefsrc: "10.1.1.1", nexthops: [{ dev: "lo" }] });
+    const p = plan(desired({}), live({ addresses: [host, wide], routes: [prefixRoute] }), policy, complete);
+    expect(p.conflicts).toEqual([]);
+    expect(p.ops.map((o) => o.kind)).toEqual(["address.delete", "address.delete"]);
+  });
+  it("a derived route sharing its key with a foreign route does not keep the address in use", () => {
+    const a = addr("10.1.1.1");
+    const local = makeRoute({ dst: "10.1.1.1/32", table: 255, type: "local", protocol: 2, scope: 254, prefsrc: "10.1.1.1", nexthops: [{ dev: "lo" }] });
+    const other = makeRoute({ dst: "10.1.1.1/32", table: 255, protocol: 4, nexthops: [{ dev: "eth0" }] });
+    const p = plan(desired({}), live({ addresses: [a], routes: [local, other] }), policy, complete);
+    expect(p.conflicts).toEqual([]);
+    expect(p.ops.map((o) => o.kind)).toEqual(["address.delete"]);
+  });
+  it("under report a metric mismatch reinstalls nothing anyway: an unexplained missing route is plain drift", () => {
+    const exported = Array.from({ length: 10 }, (_, i) => bird(`10.${i}.0.0/16`));
+    const atZero = exported.slice(1).map((r) => ({ ...r, metric: 0 }));
+    const r = plan(desired({ protectedRoutes: exported }), live({ routes: atZero }), policy, complete);
+    expect(r.guards.map((g) => g.code)).toEqual(["kernel-metric-mismatch"]);
+    expect(r.drift.map((d) => d.message)).toEqual(["protected route 10.0.0.0/16 via 10.1.0.1 dev eth0 table main metric 32 proto bird is missing from the kernel"]);
+    const q = plan(desired({ protectedRoutes: exported }), live({ routes: atZero }), policy, reinstall);
+    expect(q.drift.map((d) => d.message)).toEqual(["protected route 10.0.0.0/16 via 10.1.0.1 dev eth0 table main metric 32 proto bird is missing from the kernel; not reinstalled: kernel-metric-mismatch guard"]);
+  });
+  it("a lower-metric route of another type shadows even with the same (no) nexthops", () => {
+    const hole = makeRoute({ dst: "10.9.0.0/16", metric: 32, protocol: 12, type: "blackhole" });
+    const unreach = makeRoute({ dst: "10.9.0.0/16", metric: 5, protocol: 4, type: "unreachable" });
+    const r = plan(desired({ protectedRoutes: [hole] }), live({ routes: [hole, unreach] }), policy, complete);
+    expect(r.drift.map((d) => [d.kind, d.live?.type])).toEqual([["shadowed", "unreachable"]]);
+  });
+  it("only a lookup rule needs routes in its table", () => {
+    const r = makeRule({ priority: 1000, action: "blackhole", table: 1000, protocol: 201 });
+    expect(plan(desired({ rules: [r] }), live({}), policy, complete).ops.map((o) => o.kind)).toEqual(["rule.add"]);
   });
 });
