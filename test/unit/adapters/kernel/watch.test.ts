@@ -2,7 +2,7 @@
 // events carry their whole route, continuation lines stay with their event across reads, batches
 // keep order and the route cap. The waits are bounded; the pieces are spaced well inside the
 // debounce time so the outcome does not depend on how fast this machine is.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -67,16 +67,36 @@ describe("watchKernel route details", () => {
   });
 
   it("carries an open route event over a batch that the 10x cap forces out mid-burst", async () => {
-    // A link event, then a multipath route whose 40 nexthop lines trickle in for longer than
-    // the cap (10 x 150 ms): the first batch goes out with the link event only.
-    const lines = Array.from({ length: 40 }, (_, i) => [out(`\tnexthop via 10.0.${i}.1 dev v0 weight 1 \n`), "sleep 0.04"]).flat();
-    const ip = fakeIp("trickle", [out("[LINK]3: v0: <UP> mtu 1500\n"), out("[ROUTE]10.13.0.0/24 proto 201 \n"), ...lines].join("\n"));
-    const { batches } = await collect(ip, { debounceMs: 150 }, (all) => routesOf(all).length >= 1);
+    // A link event, then a multipath route whose nexthop lines keep trickling in (every 20 ms,
+    // far inside the 500 ms debounce, so that even a loaded machine leaves no quiet gap) until
+    // the test has seen the first batch: only the cap (10 x 500 ms) can have forced that batch
+    // out, with the route event still open. The trickle is bounded (2,000 lines, 40 s).
+    const go = join(dir, "trickle-go");
+    const count = join(dir, "trickle-count");
+    rmSync(go, { force: true });
+    const ip = fakeIp("trickle", [
+      out("[LINK]3: v0: <UP> mtu 1500\n"), out("[ROUTE]10.13.0.0/24 proto 201 \n"),
+      "i=0",
+      `while [ ! -e '${go}' ] && [ $i -lt 2000 ]; do`,
+      "  printf '\\tnexthop via 10.0.%d.%d dev v0 weight 1 \\n' $((i / 250)) $((i % 250 + 1))",
+      "  i=$((i + 1))",
+      "  sleep 0.02",
+      "done",
+      `echo $i > '${count}'`,
+    ].join("\n"));
+    const { batches } = await collect(ip, { debounceMs: 500 }, (all) => {
+      if (all.length >= 1) writeFileSync(go, "");
+      return routesOf(all).length >= 1;
+    });
     expect(batches.some((b) => b.resync)).toBe(false);
     expect(batches[0]!.kinds).toEqual(["link"]);
     expect(batches[0]!.routes).toEqual([]);
     const [change] = routesOf(batches);
-    expect(change!.route?.nexthops).toHaveLength(40);
+    const printed = Number(readFileSync(count, "utf8"));
+    expect(printed).toBeGreaterThan(1);
+    // Every nexthop printed, the last ones (after the first batch) too.
+    const printedGateways = Array.from({ length: printed }, (_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+    expect(change!.route?.nexthops.map((n) => n.gateway).sort()).toEqual(printedGateways.sort());
   });
 
   it("keeps events in order and caps the details per batch", async () => {
