@@ -159,6 +159,14 @@ async function waitForPath(t: F5Lab, withReturn: boolean): Promise<void> {
   }, { timeoutMs: 90_000, intervalMs: 250, what: `the F5 path ${withReturn ? "with" : "without"} the VIP's return (BGP, router route, node rule and table)` });
 }
 
+/** What a failed connection saw: the node's sockets on the VIP, its reply lookup, the router's drops. */
+async function pathState(t: F5Lab): Promise<string> {
+  const { router, node } = t.ns;
+  const sockets = await node.exec(["ss", "-tanH", "sport", "=", `:${PORT}`]).catch((e: Error) => e.message);
+  const reply = await node.ip(["-4", "route", "get", LAN.client, "from", VIP]).catch((e: Error) => e.message);
+  return `node sockets on :${PORT}: ${JSON.stringify(sockets)}; reply lookup: ${JSON.stringify(reply)}; router INVALID drops: ${await invalidDrops(router)}`;
+}
+
 function configText(t: F5Lab, withReturn: boolean): string {
   return `
 bird: {sockets: [${t.birds.node.socketPath}]}
@@ -250,7 +258,8 @@ describe.skipIf(!support.ok)("F5: VIP over BGP + asymmetric return + stateful fi
     expect(report.verdict.summary).toBe(`requests come in by lan0 from ${LAN.router} and replies leave by lan0 to ${LAN.router}: the path is symmetric`);
 
     const drops = await invalidDrops(router);
-    expect(await tryConnect(client.name, VIP, PORT)).toBe("ok");
+    expect(server?.exited(), "the test server on the VIP is still running").toBeUndefined();
+    expect(await tryConnect(client.name, VIP, PORT), await pathState(t())).toBe("ok");
     expect(await invalidDrops(router)).toBe(drops);
     const again = await plan(cfgAfter);
     expect(again.report.operations).toEqual([]);
