@@ -14,16 +14,7 @@ import { effectiveAcceptRedirects, effectiveRpFilter, effectiveSendRedirects } f
 import {
   effectiveSysctl, isSysctlName, parseSysctlText, SYSCTL_NAMES, sysctlRange, withEffectiveValues,
 } from "../../../../src/core/model/sysctl-effective.js";
-
-function thrown(fn: () => unknown): [string, string] | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    expect(e).toBeInstanceOf(FibwardenError);
-    return [(e as FibwardenError).code, (e as FibwardenError).message];
-  }
-}
+import { thrown } from "../../../support/thrown.js";
 
 describe("names and numbers", () => {
   it("protocols: names, decimal and hex numbers, limits", () => {

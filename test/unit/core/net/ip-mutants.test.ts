@@ -2,22 +2,11 @@
 // zero run RFC 5952 compresses, masks at every boundary, and the error each refusal carries.
 // Written against the survivors of mutation testing (docs/reliability.md, Mutation testing).
 import { describe, expect, it } from "vitest";
-import { FibwardenError } from "../../../../src/core/errors.js";
 import {
   addressFamily, canonicalAddress, canonicalPrefix, formatIPv4, formatIPv6, hostPrefix, isAddress, parseIPv4, parseIPv6,
   prefixContains, prefixFamily, splitPrefix,
 } from "../../../../src/core/net/ip.js";
-
-/** The code and message `fn` throws. */
-function thrown(fn: () => unknown): [string, string] | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    expect(e).toBeInstanceOf(FibwardenError);
-    return [(e as FibwardenError).code, (e as FibwardenError).message];
-  }
-}
+import { thrown } from "../../../support/thrown.js";
 
 describe("IPv4 text", () => {
   it("four decimal octets of 0..255, no leading zeros, no signs or spaces", () => {
