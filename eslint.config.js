@@ -7,7 +7,7 @@ const ioModules =
   "^(node:.*|(fs|net|child_process|os|path|http|https|http2|dgram|stream|events|process|timers|readline|worker_threads|cluster|dns|tls|vm|module)(/.*)?|execa|pino|prom-client)$";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", ".stryker-tmp/**", "reports/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {
