@@ -121,11 +121,16 @@ describe.skipIf(!support.ok)(`lab: cleanup of dead and interrupted runs${support
     const deadPid = spawnSync("true").pid;
     expect(deadPid).toBeGreaterThan(1);
     mkdirSync(dir, { recursive: true });
-    const record = { prefix, pid: deadPid, pidStart: null, createdAt: new Date().toISOString(), namespaces: [ns] };
+    // The lab stays recorded as this (live) process's while it is being set up, so that another
+    // suite's sweep on the same machine cannot take it first; it turns stale (a dead pid), and
+    // the orphan namespace appears, only right before this test's own sweep.
+    const record = { prefix, pid: process.pid, pidStart: null, createdAt: new Date().toISOString(), namespaces: [ns] };
     writeFileSync(join(dir, "lab.json"), JSON.stringify(record));
-    for (const name of [ns, orphan]) await execa("ip", ["netns", "add", name]);
+    await execa("ip", ["netns", "add", ns]);
     const sleeper = execa("ip", ["netns", "exec", ns, "sleep", "120"], { reject: false, stdin: "ignore" });
     await waitFor(() => listNamespacePids(ns).length > 0, { intervalMs: 50, what: "sleep in the stale namespace" });
+    await execa("ip", ["netns", "add", orphan]);
+    writeFileSync(join(dir, "lab.json"), JSON.stringify({ ...record, pid: deadPid }));
 
     const report = sweepStaleLabs();
 
