@@ -501,9 +501,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const settled = await settle(Date.now());
       if (!settled) unsettledRounds++;
       let problems = await check(round, roundStart);
-      for (let tries = 0; problems.length > 0 && tries < 10; tries++) {
-        await sleep(300); // bounded grace for convergence (BIRD re-exporting, a pass in flight)
-        problems = await check(round, roundStart);
+      if (problems.length > 0) {
+        // Bounded grace for convergence (BIRD re-exporting, a pass in flight): re-check until the
+        // invariants hold or 3 s have passed; what is left then is a violation.
+        await pollUntil(async () => {
+          problems = await check(round, roundStart);
+          return { done: problems.length === 0, detail: problems[0] ?? "" };
+        }, { timeoutMs: 3_000, intervalMs: 300, what: `round ${round}'s invariants to hold` }).catch(() => undefined);
       }
       roundsDone = round;
       if (problems.length > 0) {
