@@ -1,6 +1,6 @@
 // Cross-field rules of the configuration: the ones a single field's schema cannot see. Pure.
 // Each problem names the field a user should change, so the loader can point at its line.
-import { assertPolicy, ownedAddressLabel } from "../core/ownership.js";
+import { assertPolicy, ownedAddressLabel, rangeIncludes } from "../core/ownership.js";
 import { addressFamily, prefixContains, prefixFamily } from "../core/net/ip.js";
 import { buildOwnershipPolicy, protectedTables } from "./policy.js";
 import type { Config } from "./types.js";
@@ -12,8 +12,6 @@ export interface ConfigProblem {
 }
 
 type Check = (config: Config) => ConfigProblem[];
-
-const inRange = (n: number, r: { from: number; to: number }): boolean => n >= r.from && n <= r.to;
 
 const checkUniqueVips: Check = (config) => {
   const seen = new Map<string, number>();
@@ -31,14 +29,15 @@ const checkAnnounceTables: Check = (config) => {
     if (v.announce === undefined) return [];
     const t = v.announce.table;
     const path = ["vips", i, "announce", "table"];
-    if (inRange(t, src)) return [{ path, message: `table ${t} lies in the source-table range ownership.tables (${src.from}-${src.to}); pick one outside it` }];
+    if (rangeIncludes(src, t)) return [{ path, message: `table ${t} lies in the source-table range ownership.tables (${src.from}-${src.to}); pick one outside it` }];
     if (prot.has(t)) return [{ path, message: `table ${t} is protected (a BIRD kernel protocol syncs it); an announce table must be one BIRD only learns from` }];
     return [];
   });
 };
 
+// An announce table that is protected is reported at the VIP (checkAnnounceTables) or by the policy check.
 const checkProtectedTables: Check = (config) =>
-  Object.entries(config.protect.tables).flatMap(([name, t]) => inRange(t, config.ownership.tables)
+  Object.entries(config.protect.tables).flatMap(([name, t]) => rangeIncludes(config.ownership.tables, t)
     ? [{ path: ["protect", "tables", name], message: `table ${t} lies in ownership.tables; a protected table cannot be managed` }]
     : []);
 

@@ -60,6 +60,19 @@ export function defaultOwnershipPolicy(overrides: Partial<OwnershipPolicy> = {})
   };
 }
 
+/** True when `n` lies in the inclusive range `r`. */
+export function rangeIncludes(r: NumberRange, n: number): boolean {
+  return n >= r.from && n <= r.to;
+}
+
+/** The kernel's own tables, default (253), main (254) and local (255): never managed. */
+export const RESERVED_TABLES: readonly number[] = [TABLE.default, TABLE.main, TABLE.local];
+
+/** True when `t` is one of the kernel's own tables (default, main, local). */
+export function isReservedTable(t: number): boolean {
+  return RESERVED_TABLES.includes(t);
+}
+
 /** Checks a policy's invariants; throws FW_CONFIG_INVALID when they do not hold. */
 export function assertPolicy(policy: OwnershipPolicy): void {
   const bad = (why: string): never => {
@@ -71,29 +84,42 @@ export function assertPolicy(policy: OwnershipPolicy): void {
   for (const r of [...policy.tables, policy.rulePriorities]) if (r.from > r.to) bad(`empty range ${r.from}-${r.to}`);
   for (const t of policy.protectedTables) if (isManagedTable(policy, t)) bad(`table ${t} is both protected and managed`);
   for (const r of policy.tables) {
-    if (r.from <= 255 && r.to >= 253) bad("managed tables must not include default (253), main (254) or local (255)");
+    if (RESERVED_TABLES.some((t) => rangeIncludes(r, t))) bad("managed tables must not include default (253), main (254) or local (255)");
     if (r.from < 1) bad("table 0 cannot be managed");
   }
   if (policy.rulePriorities.from < 1 || policy.rulePriorities.to >= 32766) bad("rule priorities must lie in 1..32765, before main");
 }
 
-const inRange = (n: number, r: NumberRange): boolean => n >= r.from && n <= r.to;
-
-/** True when fibwarden manages table `t`. */
+/** True when fibwarden manages table `t` (never a reserved or protected one: assertPolicy). */
 export function isManagedTable(policy: OwnershipPolicy, t: number): boolean {
-  return policy.tables.some((r) => inRange(t, r));
+  return policy.tables.some((r) => rangeIncludes(r, t));
+}
+
+/** True when BIRD's kernel protocols sync table `t`: `proto bird` routes there are protected. */
+export function isProtectedTable(policy: OwnershipPolicy, t: number): boolean {
+  return policy.protectedTables.includes(t);
+}
+
+/** True when fibwarden may use rule priority `p`. */
+export function isManagedRulePriority(policy: OwnershipPolicy, p: number): boolean {
+  return rangeIncludes(policy.rulePriorities, p);
+}
+
+/** True when a route or rule carries fibwarden's protocol number (one of its ownership markers). */
+export function hasOwnProtocol(policy: OwnershipPolicy, o: { protocol: number }): boolean {
+  return o.protocol === policy.protocol;
 }
 
 /** Classifies a route: ours = our protocol in a managed table; protected = proto bird in a protected table. */
 export function classifyRoute(policy: OwnershipPolicy, r: Pick<Route, "protocol" | "table">): Ownership {
-  if (r.protocol === policy.protocol && isManagedTable(policy, r.table)) return "ours";
-  if (r.protocol === policy.birdProtocol && policy.protectedTables.includes(r.table)) return "protected";
+  if (hasOwnProtocol(policy, r) && isManagedTable(policy, r.table)) return "ours";
+  if (r.protocol === policy.birdProtocol && isProtectedTable(policy, r.table)) return "protected";
   return "alien";
 }
 
 /** Classifies a rule: ours = stamped with our protocol and inside our priority range. */
 export function classifyRule(policy: OwnershipPolicy, r: Pick<Rule, "protocol" | "priority">): Ownership {
-  return r.protocol === policy.protocol && inRange(r.priority, policy.rulePriorities) ? "ours" : "alien";
+  return hasOwnProtocol(policy, r) && isManagedRulePriority(policy, r.priority) ? "ours" : "alien";
 }
 
 /** Linux limits interface names and IPv4 labels to 15 bytes. */

@@ -21,7 +21,7 @@ import type { Route } from "../core/model/route.js";
 import type { Rule } from "../core/model/rule.js";
 import type { SysctlValue } from "../core/model/sysctl.js";
 import { canonicalAddress, type Family } from "../core/net/ip.js";
-import type { OwnershipPolicy } from "../core/ownership.js";
+import { classifyRule, isManagedTable, rangeIncludes, type OwnershipPolicy } from "../core/ownership.js";
 import { plan } from "../core/plan/plan.js";
 import type { LiveState, PlanOp } from "../core/plan/types.js";
 import type { FindingScope } from "./findings.js";
@@ -243,7 +243,7 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
   const sourceRange = config.ownership.tables;
   const sourceRoutes: Route[] = [];
   for (const t of cache.index.tableCounts().keys()) {
-    if (t >= sourceRange.from && t <= sourceRange.to) sourceRoutes.push(...cache.index.inTable(t));
+    if (rangeIncludes(sourceRange, t)) sourceRoutes.push(...cache.index.inTable(t));
   }
   const view: LiveState = { routes: sourceRoutes, rules: cache.rules, addresses: cache.addresses, sysctls: cache.sysctls };
   const birdNoRoutes: BirdObservation = { ...deps.bird, kernelProtocols: [] };
@@ -285,7 +285,7 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
     // Rules or addresses changed under us: a VIP may move to another source table, so every
     // source table is planned (they are small; this is not the per-VIP fast path).
     for (const r of sourceRoutes) tables.add(r.table);
-    for (const r of desired.desired.routes) if (r.table >= sourceRange.from && r.table <= sourceRange.to) tables.add(r.table);
+    for (const r of desired.desired.routes) if (rangeIncludes(sourceRange, r.table)) tables.add(r.table);
   }
   const configured = new Map(deps.vips.map((v) => [v.address, v]));
   for (const v of scope.vips) {
@@ -378,9 +378,8 @@ function touchedVips(deps: IncrementalDeps, scope: IncrementalScope): Set<string
   // A VIP without its rule in the kernel competes for a fresh source table with new VIPs (in
   // address order): it is always desired, so that the subset assigns tables as all VIPs would.
   for (const v of idx.unruled) touched.add(v);
-  const managed = (t: number): boolean => deps.policy.tables.some((r) => t >= r.from && t <= r.to);
   const explain = (table: number, dst?: string): boolean => {
-    if (!managed(table)) return true;
+    if (!isManagedTable(deps.policy, table)) return true;
     const a = dst === undefined ? undefined : idx.byAnnounce.get(`${table}|${dst}`);
     if (a !== undefined) { touched.add(a); return true; }
     const s = idx.bySource.get(table);
@@ -420,7 +419,7 @@ function vipIndex(deps: IncrementalDeps): VipIndex {
   if (last !== undefined && last.vips === deps.vips && last.previousVips === deps.previousVips
     && last.previousTables === deps.previousTables && last.rules === deps.cache.rules) return last;
   const ruled = new Set<string>();
-  for (const r of deps.cache.rules) if (r.protocol === deps.policy.protocol && r.from !== undefined) ruled.add(r.from);
+  for (const r of deps.cache.rules) if (classifyRule(deps.policy, r) === "ours" && r.from !== undefined) ruled.add(r.from);
   const unruled: string[] = [];
   for (const v of deps.vips) if (!ruled.has(hostOf(v.address).dst)) unruled.push(v.address);
   const byAnnounce = new Map<string, string>();

@@ -17,7 +17,7 @@ import { addressEventAgrees, ruleEventAgrees, type AddressEvent, type RuleEvent 
 import { Findings } from "./findings.js";
 import type { BirdObservation } from "./observe-bird.js";
 import { cacheFromObservation, applyToCache, emptyScope, runIncrementalPass, scopeKey, type IncrementalScope, type KernelCache } from "./incremental.js";
-import { assertPolicy, type OwnershipPolicy } from "../core/ownership.js";
+import { assertPolicy, isManagedTable, type OwnershipPolicy } from "../core/ownership.js";
 import type { Conflict, Drift } from "../core/plan/types.js";
 import { runPass, type PassResult } from "./pass.js";
 
@@ -175,20 +175,15 @@ export class Reconciler {
     for (const rc of change.routes) {
       if (rc.route !== undefined) {
         this.pendingRoutes.push(rc);
-      } else if (this.isSmallManagedTable(rc.table)) {
+      } else if (isManagedTable(this.currentPolicy, rc.table)) {
+        // A managed table is small and never one BIRD syncs (the policy keeps managed, protected
+        // and reserved tables apart): cheap to re-read whole.
         this.scope.rereadTables.add(rc.table);
         for (const f of rc.family === undefined ? [4, 6] as const : [rc.family]) this.scope.keys.add(scopeKey(f, rc.table, rc.dst));
       } else {
         return this.invalidate(`a route event in table ${rc.table} without the route's details`);
       }
     }
-  }
-
-  /** A table fibwarden manages that BIRD does not sync into: cheap to re-read whole. */
-  private isSmallManagedTable(table: number): boolean {
-    if (table === 254 || table === 255 || table === 253) return false;
-    if (this.lastBird?.kernelProtocols.some((k) => k.table === table)) return false;
-    return this.currentPolicy.tables.some((r) => table >= r.from && table <= r.to);
   }
 
   /** Moves the pending route events into the cache and the scope; returns the scope. */
