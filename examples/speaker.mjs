@@ -8,6 +8,8 @@ const config = parseConfigText(JSON.stringify({
   bird: { sockets: [process.env.FIBWARDEN_BIRD_SOCKET ?? "/run/bird/bird.ctl"] },
   kernel: process.env.FIBWARDEN_NETNS ? { netns: process.env.FIBWARDEN_NETNS } : {},
   protect: { kernelProtocols: ["kernel1"], repair: "reinstall" },
+  // What fibwarden owns comes from the config: the announce table of the VIPs set below.
+  ownership: { announceTables: [198] },
 }), { source: "speaker.mjs" });
 
 const reconciler = createReconciler({ config });

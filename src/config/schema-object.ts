@@ -133,12 +133,12 @@ const ownershipSchema = z.strictObject({
   announceTables: z.array(tableNumber
     .refine((t) => !RESERVED_TABLES.includes(t), { error: "must not be the default (253), main (254) or local (255) table" }))
     .superRefine(unique("ownership.announceTables")).default(() => [])
-    .describe("Kernel tables fibwarden owns its VIP announce routes in (BIRD learns them from there), managed even when no VIP uses them: list every announce table here so that removing the last VIP of a table still withdraws its route."),
+    .describe("Kernel tables fibwarden owns its VIP announce routes in (BIRD learns them from there), managed even when no VIP uses them: list every announce table here so that removing the last VIP of a table still withdraws its route. The announce tables of VIPs set at run time through the library (`setVips`) must be listed here: only the config says what fibwarden owns, so that a restart owns what the process before it owned; an announce route in a table not listed is refused (`not-ownable`)."),
   addressLabel: z.string().regex(/^[A-Za-z0-9_-]{1,12}$/, { error: "must be 1-12 characters of A-Z a-z 0-9 _ -" })
     .default("fw")
     .describe("IPv4 label suffix that marks fibwarden's addresses: a VIP on `lo` is labelled `lo:fw` (a label is at most 15 bytes)."),
   addressDevices: z.array(interfaceName).superRefine(unique("ownership.addressDevices")).default(() => ["lo"])
-    .describe("Devices on which fibwarden may own (and so remove) addresses, besides every VIP's device; keep a device here after its last VIP is gone so that its addresses are still cleaned up."),
+    .describe("Devices on which fibwarden may own (and so remove) addresses, besides every configured VIP's device; keep a device here after its last VIP is gone so that its addresses are still cleaned up. The devices of VIPs set at run time through the library (`setVips`) must be listed here (or be a configured VIP's device); an address on another device is refused (`not-ownable`)."),
   vipRanges: z.array(prefix).prefault(() => [])
     .describe("Prefixes declared fibwarden's: a host address inside one on an address device is fibwarden's. The only ownership marker IPv6 VIP addresses can carry, so every IPv6 VIP must lie inside one."),
 });

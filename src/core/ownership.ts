@@ -122,6 +122,11 @@ export function classifyRule(policy: OwnershipPolicy, r: Pick<Rule, "protocol" |
   return hasOwnProtocol(policy, r) && isManagedRulePriority(policy, r.priority) ? "ours" : "alien";
 }
 
+/** True when fibwarden may own addresses on device `dev`: addresses on other devices are never ours. */
+export function isAddressDevice(policy: OwnershipPolicy, dev: string): boolean {
+  return policy.addressDevices.includes(dev);
+}
+
 /** Linux limits interface names and IPv4 labels to 15 bytes. */
 export const IFNAME_MAX = 15;
 
@@ -136,7 +141,7 @@ export function ownedAddressLabel(policy: OwnershipPolicy, dev: string): string 
  * label, or is a host address inside a declared VIP range.
  */
 export function classifyAddress(policy: OwnershipPolicy, a: InterfaceAddress): Ownership {
-  if (!policy.addressDevices.includes(a.dev)) return "alien";
+  if (!isAddressDevice(policy, a.dev)) return "alien";
   if (a.family === 4) {
     const label = ownedAddressLabel(policy, a.dev);
     if (label !== undefined && a.label === label) return "ours";

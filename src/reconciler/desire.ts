@@ -4,7 +4,9 @@
 import type { Config, VipConfig } from "../config/schema.js";
 import { buildSysctlDesired, type SysctlProblem } from "../core/desired/sysctls.js";
 import { buildVipDesired, resolvePeerReturn, type VipProblem, type VipSpec } from "../core/desired/vips.js";
-import type { OwnershipPolicy } from "../core/ownership.js";
+import type { InterfaceAddress } from "../core/model/address.js";
+import { SCOPE } from "../core/model/names.js";
+import { classifyAddress, classifyRoute, isAddressDevice, ownedAddressLabel, type OwnershipPolicy } from "../core/ownership.js";
 import type { DesiredState, LiveState } from "../core/plan/types.js";
 import type { BirdObservation } from "./observe-bird.js";
 
@@ -41,6 +43,31 @@ function toSpec(vip: VipConfig, bird: BirdObservation, resolvePeer: PeerResolver
   return spec;
 }
 
+/**
+ * Why a VIP's announce route or address would carry no ownership marker under `policy` (the
+ * planner then refuses them as `not-ownable`), naming the config field that makes them
+ * fibwarden's; empty when the policy covers the VIP. Config VIPs are always covered (the policy
+ * is built from them); a VIP set at run time is covered only by what the config declares.
+ */
+export function vipOutsidePolicy(policy: OwnershipPolicy, vip: Pick<VipConfig, "address" | "device" | "announce">): string[] {
+  const out: string[] = [];
+  const t = vip.announce?.table;
+  if (t !== undefined && classifyRoute(policy, { protocol: policy.protocol, table: t }) !== "ours") {
+    out.push(`announce table ${t} is not fibwarden's: list it in ownership.announceTables`);
+  }
+  const family = vip.address.includes(":") ? 6 : 4;
+  const label = family === 4 ? ownedAddressLabel(policy, vip.device) : undefined;
+  const address: InterfaceAddress = {
+    family, dev: vip.device, address: vip.address, prefixlen: family === 4 ? 32 : 128, scope: SCOPE.global, ...(label ? { label } : {}),
+  };
+  if (classifyAddress(policy, address) !== "ours") {
+    out.push(isAddressDevice(policy, vip.device)
+      ? `address ${vip.address} on ${vip.device} would carry no marker of fibwarden's: put it inside ownership.vipRanges`
+      : `device ${vip.device} is not an address device: list it in ownership.addressDevices`);
+  }
+  return out;
+}
+
 /** Finds the return path (gateway, device) towards a BGP neighbor, when the kernel has one. */
 export type PeerResolver = (neighbor: string) => { gateway: string; device: string } | undefined;
 
@@ -51,6 +78,7 @@ export type PeerResolver = (neighbor: string) => { gateway: string; device: stri
 export function composeDesired(config: Config, vips: readonly VipConfig[], bird: BirdObservation, live: LiveState, policy: OwnershipPolicy, interfaces: readonly string[], opts: { resolvePeer?: PeerResolver } = {}): DesiredResult {
   const vipProblems: VipProblem[] = [];
   const resolvePeer = opts.resolvePeer ?? ((n: string) => resolvePeerReturn(n, live));
+  for (const v of vips) for (const reason of vipOutsidePolicy(policy, v)) vipProblems.push({ vip: v.address, reason });
   const specs = vips.map((v) => toSpec(v, bird, resolvePeer, vipProblems));
   const built = buildVipDesired({
     vips: specs, policy, live,

@@ -17,7 +17,9 @@ import { addressEventAgrees, ruleEventAgrees, type AddressEvent, type RuleEvent 
 import { Findings } from "./findings.js";
 import type { BirdObservation } from "./observe-bird.js";
 import { cacheFromObservation, applyToCache, emptyScope, runIncrementalPass, scopeKey, type IncrementalScope, type KernelCache } from "./incremental.js";
-import { assertPolicy, isManagedTable, type OwnershipPolicy } from "../core/ownership.js";
+import { isManagedTable, type OwnershipPolicy } from "../core/ownership.js";
+import type { VipProblem } from "../core/desired/vips.js";
+import { vipOutsidePolicy } from "./desire.js";
 import type { Conflict, Drift } from "../core/plan/types.js";
 import { runPass, type PassResult } from "./pass.js";
 
@@ -47,7 +49,6 @@ type Listener<K extends keyof ReconcilerEvents> = ReconcilerEvents[K];
 /** The reconciler. One pass runs at a time; concurrent calls wait their turn. */
 export class Reconciler {
   readonly config: Config;
-  private currentPolicy: OwnershipPolicy;
   private readonly dataplane: Dataplane;
   private readonly birdClients: BirdClient[];
   private vips: VipConfig[];
@@ -80,7 +81,7 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.config = options.config;
-    this.currentPolicy = configToPolicy(options.config);
+    this.policy = configToPolicy(options.config);
     this.vips = [...options.config.vips];
     for (const v of this.vips) this.vipSources.set(v.address, v);
     this.dataplane = options.dataplane ?? createKernelDataplane({
@@ -97,10 +98,8 @@ export class Reconciler {
     }));
   }
 
-  /** The ownership policy in force: the config's, widened by VIPs set at run time. */
-  get policy(): OwnershipPolicy {
-    return this.currentPolicy;
-  }
+  /** The ownership policy in force: the config's (`configToPolicy`), whatever VIPs are set at run time. */
+  readonly policy: OwnershipPolicy;
 
   /** The VIPs the next pass will use. */
   getVips(): readonly VipConfig[] {
@@ -109,9 +108,12 @@ export class Reconciler {
 
   /**
    * Replaces the VIPs (a speaker's view of its services). Each VIP gets the config's defaults for
-   * fields it leaves out (`device: lo`). The next pass uses them.
+   * fields it leaves out (`device: lo`). The next pass uses them. The ownership policy comes from
+   * the config alone (what fibwarden owns survives a restart): returns the VIPs whose announce
+   * table or device the config does not declare, and why; the planner refuses their announce
+   * routes or addresses (`not-ownable` conflicts), and each pass lists them in `vipProblems`.
    */
-  setVips(vips: ReadonlyArray<Partial<VipConfig> & { address: string }>): void {
+  setVips(vips: ReadonlyArray<Partial<VipConfig> & { address: string }>): VipProblem[] {
     // Canonical addresses from here on (passes compare them as strings, 10k at a time). The
     // caller's objects are remembered: one passed again unchanged is not compared field by field.
     const nextSources = new Map<string, VipConfig>();
@@ -132,9 +134,9 @@ export class Reconciler {
       next.push(vip);
     }
     for (const a of this.vipSources.keys()) if (!nextSources.has(a)) this.scope.vips.add(a);
-    this.currentPolicy = widenPolicy(this.currentPolicy, next);
     this.vipSources = nextSources;
     this.vips = next;
+    return next.flatMap((v) => vipOutsidePolicy(this.policy, v).map((reason) => ({ vip: v.address, reason })));
   }
 
   /**
@@ -175,7 +177,7 @@ export class Reconciler {
     for (const rc of change.routes) {
       if (rc.route !== undefined) {
         this.pendingRoutes.push(rc);
-      } else if (isManagedTable(this.currentPolicy, rc.table)) {
+      } else if (isManagedTable(this.policy, rc.table)) {
         // A managed table is small and never one BIRD syncs (the policy keeps managed, protected
         // and reserved tables apart): cheap to re-read whole.
         this.scope.rereadTables.add(rc.table);
@@ -258,7 +260,7 @@ export class Reconciler {
       const bird = this.lastBird;
       if (apply && !purge && !full && this.fullPassReason === undefined && cache !== undefined && bird !== undefined) {
         const out = await runIncrementalPass({
-          config: this.config, policy: this.currentPolicy, dataplane: this.dataplane, birdClients: this.birdClients,
+          config: this.config, policy: this.policy, dataplane: this.dataplane, birdClients: this.birdClients,
           bird, cache, vips: this.vips, previousVips: this.previousVips, previousTables: this.previousTables,
         }, this.takeScope(cache), { apply, ...(signal ? { signal } : {}) });
         if (out.ok) result = out.result;
@@ -307,7 +309,7 @@ export class Reconciler {
     this.pendingAddressEvents = [];
     this.scope = emptyScope();
     const result = await runPass(
-      { config: this.config, policy: this.currentPolicy, dataplane: this.dataplane, birdClients: this.birdClients },
+      { config: this.config, policy: this.policy, dataplane: this.dataplane, birdClients: this.birdClients },
       { apply, vips: this.vips, purge, ...(signal ? { signal } : {}) },
     );
     if (active && this.watchActive && this.epoch === epoch && result.observationComplete && !purge) {
@@ -377,26 +379,6 @@ export class Reconciler {
     await this.queue;
     for (const c of this.birdClients) c.close();
   }
-}
-
-/**
- * Widens a policy with the announce tables and devices of run-time VIPs. Only ever widens: a
- * table or device once managed stays managed for the life of the reconciler, so that what
- * fibwarden wrote there is still recognised as its own (and cleaned up) after the VIP goes.
- * Across restarts, list announce tables and VIP devices in the config (a VIP, or
- * `ownership.addressDevices`) for the same effect.
- */
-export function widenPolicy(policy: OwnershipPolicy, vips: readonly VipConfig[]): OwnershipPolicy {
-  const tables = [...policy.tables];
-  const devices = [...policy.addressDevices];
-  for (const v of vips) {
-    const t = v.announce?.table;
-    if (t !== undefined && !tables.some((r) => t >= r.from && t <= r.to)) tables.push({ from: t, to: t });
-    if (!devices.includes(v.device)) devices.push(v.device);
-  }
-  const widened = { ...policy, tables, addressDevices: devices };
-  assertPolicy(widened);
-  return widened;
 }
 
 /** Deep equality of JSON-like values (VIP configs), without serializing 10k of them per call. */

@@ -29,6 +29,7 @@ async function setup() {
   const config = parseConfigText(`
 bird: {sockets: [${JSON.stringify(bird.socketPath)}]}
 protect: {kernelProtocols: [kernel1], repair: reinstall}
+ownership: {announceTables: [198, 199]}
 vips:
   - address: 10.111.100.9
     announce: {table: 198}
