@@ -1,0 +1,117 @@
+// The route tracker's indexes, kept exact on every change of a key (see route-tracker.ts). Each
+// answers one question of the planner without a walk over a million routes:
+// - tableCounts: live routes per table (a lookup rule needs its table to hold routes);
+// - oursByTable: live keys holding a route of ours, per table (what a plan may delete there);
+// - desiredByTable / desiredByPrefsrc: keys of our desired routes per table and preferred source;
+// - prefsrcSteady: per preferred source, live routes that stay whatever the plan does (neither
+//   ours nor proto kernel); prefsrcPending: the others (ours, or proto kernel, which may belong
+//   to the address itself), judged by the planner;
+// - birdSites: metrics of BIRD's live (protected) routes per (family, table, dst, TOS): where a
+//   missing protected route is instead (the kernel-metric guard);
+// - shadowSites: live routes in protected tables that are not BIRD's, per site (shadow check);
+// - groups: protected routes per (family, table, metric) with their total and the missing keys
+//   (no live route at the key); missingByPrefsrc: missing protected keys per preferred source.
+import { PROTO } from "../model/names.js";
+import type { Route } from "../model/route.js";
+import { classifyRoute, type OwnershipPolicy } from "../ownership.js";
+import { groupId, parseRouteKey, siteId } from "./route-key.js";
+import { addToSet, addToSlot, bumpCount, removeFromSet, removeFromSlot, type Slot } from "./slot.js";
+
+/** A group of protected routes with its exact total and missing keys. */
+export interface TrackedGroup {
+  family: 4 | 6;
+  table: number;
+  metric: number;
+  total: number;
+  missing: Set<string>;
+}
+
+/**
+ * True when `table` is one BIRD's kernel protocols sync. Asked through ownership.ts: a table is
+ * protected when a route of BIRD's in it would be.
+ */
+export function isProtectedTable(policy: OwnershipPolicy, table: number): boolean {
+  return classifyRoute(policy, { protocol: policy.birdProtocol, table }) === "protected";
+}
+
+/** The indexes of the route tracker (read-only outside route-tracker.ts). */
+export class RouteIndexes {
+  readonly tableCounts = new Map<number, number>();
+  readonly oursByTable = new Map<number, Set<string>>();
+  readonly desiredByTable = new Map<number, Set<string>>();
+  readonly desiredByPrefsrc = new Map<string, Set<string>>();
+  readonly prefsrcSteady = new Map<string, number>();
+  readonly prefsrcPending = new Map<string, Slot<Route>>();
+  readonly birdSites = new Map<string, Slot<number>>();
+  readonly shadowSites = new Map<string, Slot<Route>>();
+  readonly groups = new Map<string, TrackedGroup>();
+  readonly missingByPrefsrc = new Map<string, Set<string>>();
+
+  constructor(private readonly policy: OwnershipPolicy) {}
+
+  /** Live values at `key` changed; `protectedRoute` is the key's protected route, if any. */
+  liveChanged(key: string, before: readonly Route[], after: readonly Route[], protectedRoute: Route | undefined): void {
+    for (const r of before) this.indexLive(r, -1);
+    for (const r of after) this.indexLive(r, +1);
+    const table = parseRouteKey(key).table;
+    if (after.some((r) => classifyRoute(this.policy, r) === "ours")) addToSet(this.oursByTable, table, key);
+    else removeFromSet(this.oursByTable, table, key);
+    if (protectedRoute !== undefined && (before.length === 0) !== (after.length === 0)) {
+      this.setMissing(key, protectedRoute, after.length === 0);
+    }
+  }
+
+  /** Our desired route at `key` changed. */
+  desiredChanged(key: string, before: Route | undefined, after: Route | undefined): void {
+    const table = parseRouteKey(key).table;
+    if (before?.prefsrc !== undefined) removeFromSet(this.desiredByPrefsrc, before.prefsrc, key);
+    if (after === undefined) removeFromSet(this.desiredByTable, table, key);
+    else addToSet(this.desiredByTable, table, key);
+    if (after?.prefsrc !== undefined) addToSet(this.desiredByPrefsrc, after.prefsrc, key);
+  }
+
+  /** The protected route at `key` changed; `liveEmpty` when the kernel holds nothing at the key. */
+  protectedChanged(key: string, before: Route | undefined, after: Route | undefined, liveEmpty: boolean): void {
+    const gid = groupId(parseRouteKey(key));
+    if (before !== undefined) {
+      this.setMissing(key, before, false);
+      const g = this.groups.get(gid)!;
+      if (--g.total === 0) this.groups.delete(gid);
+    }
+    if (after !== undefined) {
+      let g = this.groups.get(gid);
+      if (g === undefined) {
+        g = { family: after.family, table: after.table, metric: after.metric, total: 0, missing: new Set() };
+        this.groups.set(gid, g);
+      }
+      g.total++;
+      if (liveEmpty) this.setMissing(key, after, true);
+    }
+  }
+
+  private setMissing(key: string, p: Route, missing: boolean): void {
+    const g = this.groups.get(groupId(p));
+    if (missing) {
+      g?.missing.add(key);
+      if (p.prefsrc !== undefined) addToSet(this.missingByPrefsrc, p.prefsrc, key);
+    } else {
+      g?.missing.delete(key);
+      if (p.prefsrc !== undefined) removeFromSet(this.missingByPrefsrc, p.prefsrc, key);
+    }
+  }
+
+  private indexLive(r: Route, n: 1 | -1): void {
+    bumpCount(this.tableCounts, r.table, n);
+    const owner = classifyRoute(this.policy, r);
+    const slot = <K, T>(map: Map<K, Slot<T>>, k: K, v: T): void => {
+      if (n > 0) addToSlot(map, k, v);
+      else removeFromSlot(map, k, v);
+    };
+    if (r.prefsrc !== undefined) {
+      if (owner === "ours" || r.protocol === PROTO.kernel) slot(this.prefsrcPending, r.prefsrc, r);
+      else bumpCount(this.prefsrcSteady, r.prefsrc, n);
+    }
+    if (owner === "protected") slot(this.birdSites, siteId(r), r.metric);
+    else if (isProtectedTable(this.policy, r.table)) slot(this.shadowSites, siteId(r), r);
+  }
+}
