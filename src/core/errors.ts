@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   FW_BIRD_PARSE: "a BIRD reply did not parse",
   FW_BIRD_DIALECT: "BIRD's dialect (1.x, 2.x, 3.x) could not be told from its version or its replies",
   FW_KERNEL_READ: "reading kernel state through iproute2 failed",
+  FW_KERNEL_DUMP_INTERRUPTED: "the kernel reported every try of a dump interrupted (its state changed during it); the observation is incomplete",
   FW_KERNEL_WRITE: "writing kernel state through iproute2 failed",
   FW_SYSCTL: "reading or writing a sysctl failed",
   FW_OBSERVATION_INCOMPLETE: "BIRD or the kernel could not be fully observed; nothing is deleted",

@@ -32,6 +32,41 @@ function asReadError(err: unknown, command: string): FibwardenError {
   });
 }
 
+/** What iproute2 prints on stderr when the kernel flagged a dump NLM_F_DUMP_INTR. */
+const DUMP_INTERRUPTED = "Dump was interrupted and may be inconsistent";
+
+/** How many times one dump is tried when the kernel reports it interrupted. */
+export const DUMP_ATTEMPTS = 3;
+
+function saysInterrupted(stderr: unknown): boolean {
+  return typeof stderr === "string" && stderr.includes(DUMP_INTERRUPTED);
+}
+
+/**
+ * Runs a dump until the kernel does not report it interrupted, at most DUMP_ATTEMPTS times.
+ * The kernel sets NLM_F_DUMP_INTR when its tables changed while it was dumping them: the dump
+ * may miss or repeat objects (a torn dump), so it is never used. `dump` returns its value and
+ * `ip`'s stderr; an `ip` that failed while saying so counts as interrupted too.
+ */
+async function readWholeDump<T>(command: string, dump: () => Promise<{ value: () => T; stderr: string }>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let interrupted: boolean;
+    try {
+      const { value, stderr } = await dump();
+      interrupted = saysInterrupted(stderr);
+      if (!interrupted) return value();
+    } catch (err) {
+      interrupted = isFibwardenError(err) && saysInterrupted(err.details.stderr);
+      if (!interrupted) throw err;
+    }
+    if (attempt >= DUMP_ATTEMPTS) {
+      throw new FibwardenError("FW_KERNEL_DUMP_INTERRUPTED",
+        `\`${command}\`: the kernel reported the dump interrupted ${attempt} times in a row (its state kept changing during the dump); not used`,
+        { retryable: true, details: { command, attempts: attempt } });
+    }
+  }
+}
+
 /** The argument list of a route dump of one family. */
 export function routeDumpArgs(family: Family, table?: number): string[] {
   const t = table === undefined ? "all" : String(assertIntegerInRange(table, 1, 0xffffffff, "table"));
@@ -43,36 +78,35 @@ export async function readRoutes(ctx: IpContext, family: Family, opts: ReadOptio
   const args = routeDumpArgs(family, opts.table);
   const command = describeIp(ctx, args);
   // With a table filter iproute2 prints no `table` key: every route is in the filtered table.
-  const parser = createIpRouteStream(family, opts.table ?? 254);
-  const decode = createBlockDecoder();
-  try {
-    await streamIpOutput(ctx, args, (bytes) => parser.pushText(decode(bytes)), { code: "FW_KERNEL_READ", spoolDir: opts.spoolDir, signal: opts.signal });
-    return parser.end();
-  } catch (err) {
-    throw asReadError(err, command);
-  }
+  return readWholeDump(command, async () => {
+    const parser = createIpRouteStream(family, opts.table ?? 254);
+    const decode = createBlockDecoder();
+    try {
+      const stderr = await streamIpOutput(ctx, args, (bytes) => parser.pushText(decode(bytes)), { code: "FW_KERNEL_READ", spoolDir: opts.spoolDir, signal: opts.signal });
+      // A torn dump's output need not parse: it is judged by stderr first.
+      return { stderr, value: () => { try { return parser.end(); } catch (err) { throw asReadError(err, command); } } };
+    } catch (err) {
+      throw asReadError(err, command);
+    }
+  });
 }
 
 /** Reads every policy rule of `family`. */
 export async function readRules(ctx: IpContext, family: Family, opts: ReadOptions = {}): Promise<Rule[]> {
   const args = [`-${family}`, "-json", "-details", "rule", "show"];
   const command = describeIp(ctx, args);
-  const { stdout } = await runIp(ctx, args, { code: "FW_KERNEL_READ", signal: opts.signal });
-  try {
-    return parseIpRules(stdout, family);
-  } catch (err) {
-    throw asReadError(err, command);
-  }
+  return readWholeDump(command, async () => {
+    const { stdout, stderr } = await runIp(ctx, args, { code: "FW_KERNEL_READ", signal: opts.signal });
+    return { stderr, value: () => { try { return parseIpRules(stdout, family); } catch (err) { throw asReadError(err, command); } } };
+  });
 }
 
 /** Reads every link and its IPv4/IPv6 addresses. */
 export async function readLinksAndAddresses(ctx: IpContext, opts: ReadOptions = {}): Promise<{ links: LinkInfo[]; addresses: InterfaceAddress[] }> {
   const args = ["-json", "address", "show"];
   const command = describeIp(ctx, args);
-  const { stdout } = await runIp(ctx, args, { code: "FW_KERNEL_READ", signal: opts.signal });
-  try {
-    return parseIpAddrs(stdout);
-  } catch (err) {
-    throw asReadError(err, command);
-  }
+  return readWholeDump(command, async () => {
+    const { stdout, stderr } = await runIp(ctx, args, { code: "FW_KERNEL_READ", signal: opts.signal });
+    return { stderr, value: () => { try { return parseIpAddrs(stdout); } catch (err) { throw asReadError(err, command); } } };
+  });
 }

@@ -81,15 +81,17 @@ function spawnIp(ctx: IpContext, args: readonly string[], stdoutFd: number | und
 
 type Subprocess = ReturnType<typeof spawnIp>;
 
-async function finish(sub: Subprocess, ctx: IpContext, args: readonly string[], opts: StreamOptions): Promise<void> {
+/** Waits for `ip` to exit; returns its stderr (a dump can succeed and still warn there). */
+async function finish(sub: Subprocess, ctx: IpContext, args: readonly string[], opts: StreamOptions): Promise<string> {
   const r = await sub;
+  const stderr = Buffer.from(r.stderr ?? new Uint8Array()).toString("utf8");
   if (r.failed) {
-    const stderr = Buffer.from(r.stderr ?? new Uint8Array()).toString("utf8");
     throw toIpError(opts.code, describeIp(ctx, args), { ...r, stderr, code: (r.cause as NodeJS.ErrnoException | undefined)?.code }, r, ctx.timeoutMs);
   }
+  return stderr;
 }
 
-async function streamFromSpool(spool: Spool, ctx: IpContext, args: readonly string[], onBytes: (b: Uint8Array) => void, opts: StreamOptions): Promise<void> {
+async function streamFromSpool(spool: Spool, ctx: IpContext, args: readonly string[], onBytes: (b: Uint8Array) => void, opts: StreamOptions): Promise<string> {
   let sub: Subprocess;
   try {
     sub = spawnIp(ctx, args, spool.writer.fd, opts);
@@ -116,18 +118,21 @@ async function streamFromSpool(spool: Spool, ctx: IpContext, args: readonly stri
     await done;
     throw err;
   }
-  await finish(sub, ctx, args, opts);
+  return finish(sub, ctx, args, opts);
 }
 
-async function streamFromPipe(ctx: IpContext, args: readonly string[], onBytes: (b: Uint8Array) => void, opts: StreamOptions): Promise<void> {
+async function streamFromPipe(ctx: IpContext, args: readonly string[], onBytes: (b: Uint8Array) => void, opts: StreamOptions): Promise<string> {
   const sub = spawnIp(ctx, args, undefined, opts);
   const r = await sub;
   if (!r.failed) onBytes(r.stdout);
-  await finish(sub, ctx, args, opts);
+  return finish(sub, ctx, args, opts);
 }
 
-/** Runs `ip [-n NS] args...` and hands its stdout to `onBytes` block by block while it runs. */
-export async function streamIpOutput(ctx: IpContext, args: readonly string[], onBytes: (b: Uint8Array) => void, opts: StreamOptions): Promise<void> {
+/**
+ * Runs `ip [-n NS] args...` and hands its stdout to `onBytes` block by block while it runs;
+ * returns what `ip` wrote to stderr (empty on a clean run).
+ */
+export async function streamIpOutput(ctx: IpContext, args: readonly string[], onBytes: (b: Uint8Array) => void, opts: StreamOptions): Promise<string> {
   const key = describeIp(ctx, args);
   let bytes = 0;
   const counting = (b: Uint8Array): void => {
@@ -135,15 +140,17 @@ export async function streamIpOutput(ctx: IpContext, args: readonly string[], on
     onBytes(b);
   };
   const spool = await createSpool(opts.spoolDir ?? tmpdir(), Math.max(MIN_FREE_BYTES, 2 * (lastDumpBytes.get(key) ?? 0)));
+  let stderr: string;
   if (spool === undefined) {
-    await streamFromPipe(ctx, args, counting, opts);
+    stderr = await streamFromPipe(ctx, args, counting, opts);
   } else {
     try {
-      await streamFromSpool(spool, ctx, args, counting, opts);
+      stderr = await streamFromSpool(spool, ctx, args, counting, opts);
     } finally {
       await spool.reader.close();
     }
   }
   if (lastDumpBytes.size > 64) lastDumpBytes.clear();
   lastDumpBytes.set(key, bytes);
+  return stderr;
 }
