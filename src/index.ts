@@ -1,4 +1,8 @@
-// fibwarden's public library API. Explicit re-exports only: what is not listed here is internal.
+// fibwarden's public library API. Explicit re-exports only (what is not listed here is
+// internal), and createReconciler: the one place a reconciler meets the real adapters.
+import { withRealAdapters, type ReconcilerOptions } from "./adapters/real-ports.js";
+import { Reconciler } from "./reconciler/reconciler.js";
+
 export { ERROR_CODES, FibwardenError, isFibwardenError } from "./core/errors.js";
 export type { ErrorCode, FibwardenErrorOptions } from "./core/errors.js";
 export {
@@ -25,8 +29,10 @@ export { configToPolicy, DEFAULT_CONFIG_PATH, loadConfig, parseConfigText } from
 export type { Config, ConfigInput, LoadedConfig, ReturnConfig, VipConfig } from "./config/index.js";
 
 // The embeddable reconciler.
-export { createReconciler, Reconciler } from "./reconciler/reconciler.js";
-export type { ReconcilerEvents, ReconcilerOptions } from "./reconciler/reconciler.js";
+export type { ReconcilerOptions } from "./adapters/real-ports.js";
+export { Reconciler } from "./reconciler/reconciler.js";
+export type { ReconcilerDeps, ReconcilerEvents } from "./reconciler/reconciler.js";
+export type { VipProblem } from "./core/desired/vips.js";
 export type { KernelObservation, PassResult } from "./reconciler/pass.js";
 export type { BirdObservation, KernelProtocolObservation } from "./reconciler/observe-bird.js";
 export { buildPlanReport, PlanReportSchema } from "./report/plan-json.js";
@@ -38,4 +44,15 @@ export { BirdClient } from "./adapters/bird/client.js";
 export type { BirdClientOptions, BirdDialect } from "./adapters/bird/client.js";
 export { createKernelDataplane } from "./adapters/kernel/index.js";
 export type { KernelDataplaneOptions } from "./adapters/kernel/index.js";
-export type { ApplyResult, Dataplane, OpResult } from "./adapters/ports.js";
+export { birdPortOf, createBirdPort } from "./adapters/bird/port.js";
+export { systemClock } from "./adapters/clock.js";
+export type { ApplyResult, BirdPort, BirdQueryOptions, Clock, Dataplane, OpResult } from "./adapters/ports.js";
+
+/**
+ * Creates a reconciler from a validated configuration: the ports given in `options`, the real
+ * adapters (BIRD sockets of `config.bird`, iproute2 in `config.kernel`, the system clock) for
+ * the others. The CLI and the daemon get theirs here too.
+ */
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  return new Reconciler(withRealAdapters(options));
+}

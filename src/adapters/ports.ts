@@ -1,5 +1,9 @@
-// The narrow interfaces the reconciler depends on. Real adapters implement them (kernel/index.ts);
-// fakes with failure injection implement them in tests. Types only: nothing here does I/O.
+// The narrow interfaces the reconciler depends on: the kernel dataplane, each BIRD daemon, and
+// a clock. Real adapters implement them (kernel/index.ts, bird/port.ts, clock.ts); fakes with
+// failure injection implement them in tests. Types only: nothing here does I/O.
+import type { BirdProtocol } from "../core/bird/protocol-types.js";
+import type { BirdRoute } from "../core/bird/route-types.js";
+import type { BirdStatus } from "../core/bird/status.js";
 import type { InterfaceAddress } from "../core/model/address.js";
 import type { Route } from "../core/model/route.js";
 import type { Rule } from "../core/model/rule.js";
@@ -137,4 +141,44 @@ export interface Dataplane {
   apply(ops: readonly PlanOp[], opts?: ApplyOptions): Promise<ApplyResult>;
   /** Watches routes, rules, links, addresses and netconf for changes. */
   watch(opts: WatchOptions): KernelWatch;
+}
+
+/** Options of one BIRD query. */
+export interface BirdQueryOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * One BIRD daemon as the reconciler sees it: read-only queries over its control socket, each
+ * parsed into the model at the edge. A query that BIRD refuses throws (a BIRD command error, or
+ * FW_BIRD_UNAVAILABLE when the daemon cannot be reached).
+ */
+export interface BirdPort {
+  /** The daemon's control socket path: its name in observations and signatures. */
+  readonly socket: string;
+  /** The version BIRD's greeting printed, once connected; undefined before. */
+  readonly version: string | undefined;
+  /** `show status`: version, router id, whether BIRD is up. */
+  status(opts?: BirdQueryOptions): Promise<BirdStatus>;
+  /**
+   * `show protocols`, with `all` in detail (channels, BGP state). `family` names BIRD 1.6's
+   * implicit channel (4 for bird, 6 for bird6); unset, the greeting's dialect decides.
+   */
+  protocols(all: boolean, family?: 4 | 6, opts?: BirdQueryOptions): Promise<BirdProtocol[]>;
+  /** `show protocols all <name>`: one protocol in detail; BIRD refuses a name it does not know. */
+  protocol(name: string, opts?: BirdQueryOptions): Promise<BirdProtocol | undefined>;
+  /** Streams every route BIRD exports to one kernel protocol into `onRoute`; resolves with their number. */
+  exportedRoutes(kernelProtocol: string, onRoute: (r: BirdRoute) => void, opts?: BirdQueryOptions): Promise<number>;
+  /** Streams the routes exported to one kernel protocol at exactly `prefix` (none: 0). */
+  exportedRoutesAt(kernelProtocol: string, prefix: string, onRoute: (r: BirdRoute) => void, opts?: BirdQueryOptions): Promise<number>;
+  /** Closes the connection; later queries fail. */
+  close(): void;
+}
+
+/** Time as the reconciler and the daemon see it. */
+export interface Clock {
+  /** Monotonic milliseconds: only differences mean something. */
+  now(): number;
+  /** Calls `fn` once after `ms` milliseconds; returns the function that cancels it. */
+  after(ms: number, fn: () => void): () => void;
 }

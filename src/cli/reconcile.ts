@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/loader.js";
 import { FibwardenError } from "../core/errors.js";
-import { createReconciler } from "../reconciler/reconciler.js";
+import { createReconciler } from "../index.js";
 import { buildPlanReport } from "../report/plan-json.js";
 import { renderPlanText } from "../report/plan-text.js";
 import { startProgress } from "./progress.js";

@@ -14,7 +14,7 @@ import { FibwardenError } from "../core/errors.js";
 import { parseSysctlText } from "../core/model/sysctl-effective.js";
 import { addressFamily, canonicalAddress } from "../core/net/ip.js";
 import { isInterfaceName } from "../core/render/tokens.js";
-import { createReconciler } from "../reconciler/reconciler.js";
+import { createReconciler } from "../index.js";
 import { findIngress, isEstablished, listSessions, sessionCarriesFamily } from "./ingress.js";
 import { parseRouteGet, routeGetFailure, type RouteLookup } from "./route-get.js";
 import type { DoctorBirdDaemon, DoctorInput, DoctorVipConfig, SessionExport } from "./types.js";

@@ -9,9 +9,7 @@
 // decisions are per (table, destination) with the table sizes supplied from the index. Address
 // deletions are the one cross-key decision (a route anywhere may use the address as its source)
 // and are left to a full pass. Anything the cache cannot answer makes the caller run a full pass.
-import type { BirdClient } from "../adapters/bird/client.js";
-import { showExportedRoute } from "../adapters/bird/queries.js";
-import type { ApplyResult, Dataplane } from "../adapters/ports.js";
+import type { ApplyResult, BirdPort, Clock, Dataplane } from "../adapters/ports.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { ProtectedRouteBuilder } from "../core/desired/protected.js";
 import { LiveRouteIndex } from "../core/live/route-index.js";
@@ -81,7 +79,9 @@ export interface IncrementalDeps {
   config: Config;
   policy: OwnershipPolicy;
   dataplane: Dataplane;
-  birdClients: readonly BirdClient[];
+  /** One port per BIRD daemon. */
+  birds: readonly BirdPort[];
+  clock: Clock;
   /** The BIRD observation of the last full pass (kernel protocols and sessions). */
   bird: BirdObservation;
   cache: KernelCache;
@@ -185,11 +185,11 @@ async function protectedAt(deps: IncrementalDeps, keys: Iterable<string>, signal
     const { family, table, dst } = parseScopeKey(k);
     for (const kp of deps.bird.kernelProtocols) {
       if (kp.family !== family || kp.table !== table) continue;
-      const client = deps.birdClients.find((c) => c.socketPath === kp.socket);
-      if (client === undefined) throw new Error(`no BIRD client for ${kp.socket}`);
+      const port = deps.birds.find((b) => b.socket === kp.socket);
+      if (port === undefined) throw new Error(`no BIRD port for ${kp.socket}`);
       const builder = new ProtectedRouteBuilder({ protocol: kp.name, family, table, metric: kp.metric });
       // BIRD answers 8001 (network not found) when it has no such net: that is zero routes.
-      await showExportedRoute(client, kp.name, dst, (r) => { if (r.network === dst) builder.add(r); }, signal ? { signal } : {});
+      await port.exportedRoutesAt(kp.name, dst, (r) => { if (r.network === dst) builder.add(r); }, signal ? { signal } : {});
       out.push(...builder.routes());
     }
   }
@@ -229,7 +229,7 @@ function applyOpToCache(cache: KernelCache, op: PlanOp): void {
 
 /** Runs one incremental pass. */
 export async function runIncrementalPass(deps: IncrementalDeps, scope: IncrementalScope, options: { apply: boolean; signal?: AbortSignal }): Promise<IncrementalOutcome> {
-  const t0 = performance.now();
+  const t0 = deps.clock.now();
   const { config, cache, policy } = deps;
   if (scope.keys.size > MAX_INCREMENTAL_KEYS) return { ok: false, needFull: `${scope.keys.size} route keys changed` };
   try {
@@ -356,7 +356,7 @@ export async function runIncrementalPass(deps: IncrementalDeps, scope: Increment
     result.applied = await deps.dataplane.apply(p.ops, options.signal ? { signal: options.signal } : {});
     applyToCache(cache, result.applied);
   }
-  result.elapsedMs = performance.now() - t0;
+  result.elapsedMs = deps.clock.now() - t0;
   const failed = result.applied?.failed ?? 0;
   const needFull = deferred.length > 0 ? `${deferred.length} address deletion(s) need a full pass`
     : failed > 0 ? `${failed} operation(s) failed` : undefined;

@@ -1,8 +1,7 @@
 // Observes every configured BIRD daemon: its status, protocols and, for each kernel protocol
 // fibwarden protects, the routes BIRD exports to it (streamed: a full table is never one string).
 // Any failure makes the observation incomplete: the planner then deletes nothing (fail static).
-import type { BirdClient } from "../adapters/bird/client.js";
-import { showExportedRoutes, showProtocols, showStatus } from "../adapters/bird/queries.js";
+import type { BirdPort } from "../adapters/ports.js";
 import type { BirdProtocol } from "../core/bird/protocol-types.js";
 import { dialectFromProtocols, readBirdRelease, type BirdDialect, type DialectSource } from "../core/bird/version.js";
 import { ProtectedRouteBuilder, defaultBirdKernelMetric, type SkippedExport } from "../core/desired/protected.js";
@@ -79,20 +78,20 @@ function decideDialect(socket: string, version: string, fromVersion: BirdDialect
   throw new FibwardenError("FW_BIRD_DIALECT", `${socket}: cannot tell the BIRD dialect: the version ${JSON.stringify(version)} names no BIRD release (1.x, 2.x, 3.x) and \`show protocols all\` shows no kernel protocol that would tell; nothing is protected or deleted until it can be read`, { details: { socket, version } });
 }
 
-/** Observes BIRD through `clients` (one per socket); never throws for BIRD's own failures. */
-export async function observeBird(clients: readonly BirdClient[], settings: ProtectSettings, signal?: AbortSignal): Promise<BirdObservation> {
+/** Observes BIRD through `birds` (one port per socket); never throws for BIRD's own failures. */
+export async function observeBird(birds: readonly BirdPort[], settings: ProtectSettings, signal?: AbortSignal): Promise<BirdObservation> {
   const obs: BirdObservation = { complete: true, problems: [], daemons: [], kernelProtocols: [] };
   const wanted = settings.kernelProtocols === "all" ? undefined : new Set(settings.kernelProtocols);
   const seenWanted = new Set<string>();
-  for (const client of clients) {
-    const socket = client.socketPath;
+  for (const bird of birds) {
+    const socket = bird.socket;
     try {
-      const status = await showStatus(client, signal ? { signal } : {});
-      const version = client.version ?? status.version;
+      const status = await bird.status(signal ? { signal } : {});
+      const version = bird.version ?? status.version;
       const release = readBirdRelease(version);
       // BIRD 1.6 prints no channels: its implicit channel takes the daemon's family (bird6.ctl).
       const legacy = release === undefined || release.major === 1 ? legacyFamilyOf(socket) : undefined;
-      const protocols = await showProtocols(client, true, legacy, signal ? { signal } : {});
+      const protocols = await bird.protocols(true, legacy, signal ? { signal } : {});
       const { dialect, source } = decideDialect(socket, version, release?.major as BirdDialect | undefined, protocols);
       obs.daemons.push({ socket, version, ...(release ? { release: release.text } : {}), dialect, dialectSource: source, up: status.up, protocols });
       if (!status.up) {
@@ -116,7 +115,7 @@ export async function observeBird(clients: readonly BirdClient[], settings: Prot
         const metric = settings.metrics?.[p.name]?.[fam] ?? defaultBirdKernelMetric(dialect, family);
         const builder = new ProtectedRouteBuilder({ protocol: p.name, family, table, metric });
         const syncErrors: string[] = [];
-        await showExportedRoutes(client, p.name, (r) => {
+        await bird.exportedRoutes(p.name, (r) => {
           builder.add(r);
           if (r.syncError) syncErrors.push(r.network);
         }, signal ? { signal } : {});

@@ -1,8 +1,7 @@
 // One level-triggered pass: observe BIRD and the kernel (in parallel), compose the desired state,
 // plan, and (when asked) apply. A pass never throws for BIRD or the kernel failing: it returns
 // what it saw, and an incomplete observation plans no deletion.
-import type { BirdClient } from "../adapters/bird/client.js";
-import type { ApplyResult, Dataplane } from "../adapters/ports.js";
+import type { ApplyResult, BirdPort, Clock, Dataplane } from "../adapters/ports.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
@@ -17,7 +16,9 @@ export interface PassDeps {
   config: Config;
   policy: OwnershipPolicy;
   dataplane: Dataplane;
-  birdClients: readonly BirdClient[];
+  /** One port per BIRD daemon. */
+  birds: readonly BirdPort[];
+  clock: Clock;
 }
 
 /** Options of one pass. */
@@ -89,18 +90,18 @@ export async function observeKernel(dataplane: Dataplane): Promise<KernelObserva
 
 /** Runs one pass. */
 export async function runPass(deps: PassDeps, options: PassOptions): Promise<PassResult> {
-  const t0 = performance.now();
+  const t0 = deps.clock.now();
   const [bird, kernel] = await Promise.all([
     options.purge
       ? Promise.resolve<BirdObservation>({ complete: true, problems: [], daemons: [], kernelProtocols: [] })
-      : observeBird(deps.birdClients, deps.config.protect, options.signal),
+      : observeBird(deps.birds, deps.config.protect, options.signal),
     observeKernel(deps.dataplane),
   ]);
   const observationComplete = bird.complete && kernel.complete;
   const result: PassResult = { mode: "full", bird, kernel, observationComplete, elapsedMs: 0 };
   if (!kernel.complete) {
     // Without the kernel's state nothing can be planned safely: not even an add.
-    result.elapsedMs = performance.now() - t0;
+    result.elapsedMs = deps.clock.now() - t0;
     return result;
   }
   const desired = options.purge
@@ -111,6 +112,6 @@ export async function runPass(deps: PassDeps, options: PassOptions): Promise<Pas
   if (options.apply && result.plan.ops.length > 0) {
     result.applied = await deps.dataplane.apply(result.plan.ops, options.signal ? { signal: options.signal } : {});
   }
-  result.elapsedMs = performance.now() - t0;
+  result.elapsedMs = deps.clock.now() - t0;
   return result;
 }

@@ -3,10 +3,9 @@
 // conflicts, stop. A full pass reads everything again (level-triggered). While the reconciler's
 // own kernel watch runs, it keeps the kernel's state in a cache fed by the watch's events and
 // its own applies, and `apply()` then runs incremental passes over what changed
-// (incremental.ts); anything the cache cannot answer falls back to a full pass.
-import { BirdClient } from "../adapters/bird/client.js";
-import { createKernelDataplane } from "../adapters/kernel/index.js";
-import type { ApplyResult, Dataplane, KernelWatch, WatchOptions } from "../adapters/ports.js";
+// (incremental.ts); anything the cache cannot answer falls back to a full pass. It runs on the
+// ports alone (adapters/ports.ts): `createReconciler` (src/index.ts) wires the real adapters.
+import type { ApplyResult, BirdPort, Clock, Dataplane, KernelWatch, WatchOptions } from "../adapters/ports.js";
 import { bgpPeersOf, readBirdSignature } from "./bird-signature.js";
 import { configToPolicy } from "../config/policy.js";
 import type { Config, VipConfig } from "../config/schema.js";
@@ -35,13 +34,17 @@ export interface ReconcilerEvents {
   incomplete: (result: PassResult) => void;
 }
 
-/** Options to create a reconciler. */
-export interface ReconcilerOptions {
+/**
+ * What a reconciler runs on: its config and every port. `createReconciler` (src/index.ts) gives
+ * the real adapters for those a caller leaves out.
+ */
+export interface ReconcilerDeps {
   config: Config;
-  /** A dataplane to use instead of the kernel's (tests, dry runs). */
-  dataplane?: Dataplane;
-  /** BIRD clients to use instead of ones built from `config.bird`. */
-  birdClients?: BirdClient[];
+  /** The kernel. */
+  dataplane: Dataplane;
+  /** One port per BIRD daemon (`config.bird.sockets`); closed by `stop()`. */
+  bird: readonly BirdPort[];
+  clock: Clock;
 }
 
 type Listener<K extends keyof ReconcilerEvents> = ReconcilerEvents[K];
@@ -50,7 +53,8 @@ type Listener<K extends keyof ReconcilerEvents> = ReconcilerEvents[K];
 export class Reconciler {
   readonly config: Config;
   private readonly dataplane: Dataplane;
-  private readonly birdClients: BirdClient[];
+  private readonly birds: readonly BirdPort[];
+  private readonly clock: Clock;
   private vips: VipConfig[];
   /** Per VIP address: the VIP as last set (to spot changed VIPs). */
   private vipSources = new Map<string, VipConfig>();
@@ -79,23 +83,14 @@ export class Reconciler {
   private watchGeneration = 0;
   private watchActive = false;
 
-  constructor(options: ReconcilerOptions) {
-    this.config = options.config;
-    this.policy = configToPolicy(options.config);
-    this.vips = [...options.config.vips];
+  constructor(deps: ReconcilerDeps) {
+    this.config = deps.config;
+    this.policy = configToPolicy(deps.config);
+    this.vips = [...deps.config.vips];
     for (const v of this.vips) this.vipSources.set(v.address, v);
-    this.dataplane = options.dataplane ?? createKernelDataplane({
-      timeoutMs: 60_000, ownProtocol: this.config.ownership.protocol,
-      ...(this.config.kernel.netns ? { netns: this.config.kernel.netns } : {}),
-    });
-    this.birdClients = options.birdClients ?? this.config.bird.sockets.map((socketPath) => new BirdClient({
-      socketPath,
-      restrict: this.config.bird.restrict,
-      connectTimeoutMs: this.config.bird.connectTimeoutMs,
-      idleTimeoutMs: this.config.bird.idleTimeoutMs,
-      replyTimeoutMs: this.config.bird.replyTimeoutMs,
-      maxReplyBytes: this.config.bird.maxReplyBytes,
-    }));
+    this.dataplane = deps.dataplane;
+    this.birds = [...deps.bird];
+    this.clock = deps.clock;
   }
 
   /** The ownership policy in force: the config's (`configToPolicy`), whatever VIPs are set at run time. */
@@ -260,7 +255,7 @@ export class Reconciler {
       const bird = this.lastBird;
       if (apply && !purge && !full && this.fullPassReason === undefined && cache !== undefined && bird !== undefined) {
         const out = await runIncrementalPass({
-          config: this.config, policy: this.policy, dataplane: this.dataplane, birdClients: this.birdClients,
+          config: this.config, policy: this.policy, dataplane: this.dataplane, birds: this.birds, clock: this.clock,
           bird, cache, vips: this.vips, previousVips: this.previousVips, previousTables: this.previousTables,
         }, this.takeScope(cache), { apply, ...(signal ? { signal } : {}) });
         if (out.ok) result = out.result;
@@ -309,7 +304,7 @@ export class Reconciler {
     this.pendingAddressEvents = [];
     this.scope = emptyScope();
     const result = await runPass(
-      { config: this.config, policy: this.policy, dataplane: this.dataplane, birdClients: this.birdClients },
+      { config: this.config, policy: this.policy, dataplane: this.dataplane, birds: this.birds, clock: this.clock },
       { apply, vips: this.vips, purge, ...(signal ? { signal } : {}) },
     );
     if (active && this.watchActive && this.epoch === epoch && result.observationComplete && !purge) {
@@ -370,14 +365,14 @@ export class Reconciler {
    */
   async birdSignature(signal?: AbortSignal): Promise<string> {
     const scope = { kernelProtocols: this.config.protect.kernelProtocols, bgpPeers: bgpPeersOf(this.vips) };
-    return readBirdSignature(this.birdClients, scope, signal);
+    return readBirdSignature(this.birds, scope, signal);
   }
 
   /** Stops: closes the BIRD connections. The kernel is left as it is (routes persist). */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.queue;
-    for (const c of this.birdClients) c.close();
+    for (const b of this.birds) b.close();
   }
 }
 
@@ -402,9 +397,4 @@ function mergeApplied(first: ApplyResult, second: ApplyResult | undefined): Appl
     elapsedMs: first.elapsedMs + second.elapsedMs,
     ...(second.verifyError ?? first.verifyError ? { verifyError: second.verifyError ?? first.verifyError } : {}),
   };
-}
-
-/** Creates a reconciler from a validated configuration. */
-export function createReconciler(options: ReconcilerOptions): Reconciler {
-  return new Reconciler(options);
 }

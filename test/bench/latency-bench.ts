@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { parseConfigText } from "../../src/config/parse.js";
-import { createReconciler } from "../../src/reconciler/reconciler.js";
+import { createReconciler } from "../../src/index.js";
 import { buildTwoUplinkTopology, checkLabSupport, createLab, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
 import { renderNodeBirdConfig } from "../lab/two-uplink-bird.js";
 import { CLI_PATH, ensureBuilt } from "../support/cli.js";
@@ -75,7 +75,7 @@ function reconcilerConfig(t: TwoUplinkTopology, tables: number): string {
     bird: { sockets: [t.birds.node.socketPath] },
     kernel: { netns: t.ns.node.name },
     protect: { kernelProtocols: [t.plan.kernelProtocols.v4, t.plan.kernelProtocols.v6], repair: "reinstall" },
-    ownership: { tables: { from: 10_000, to: 10_000 + tables } },
+    ownership: { tables: { from: 10_000, to: 10_000 + tables }, announceTables: [t.plan.vip.table] },
   });
 }
 

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BirdClient } from "../../src/adapters/bird/client.js";
+import { birdPortOf } from "../../src/adapters/bird/port.js";
 import { showExportedRoute, showExportedRoutes, streamRoutes } from "../../src/adapters/bird/queries.js";
 import { isBirdCommandError } from "../../src/core/bird/reply-codes.js";
 import type { BirdRoute } from "../../src/core/bird/route-types.js";
@@ -191,7 +192,8 @@ describe.skipIf(!support.ok)("one net's export and the BIRD signature against re
     const bird = setup().bird2;
     const client = new BirdClient({ socketPath: bird.socketPath });
     const scope = { kernelProtocols: ["kernel1", "kernel2"], bgpPeers: ["peer1"] };
-    const sign = () => readBirdSignature([client], scope);
+    const port = birdPortOf(client);
+    const sign = () => readBirdSignature([port], scope);
     try {
       await fullExport(client, "kernel1", 4);
       const s0 = await sign();
@@ -252,12 +254,13 @@ describe.skipIf(!support.ok)("one net's export and the BIRD signature against re
     const clients = [new BirdClient({ socketPath: daemons[4].socketPath }), new BirdClient({ socketPath: daemons[6].socketPath })];
     const scope = { kernelProtocols: "all", bgpPeers: [] } as const;
     try {
-      const s0 = await readBirdSignature(clients, scope);
+      const ports = clients.map(birdPortOf);
+      const s0 = await readBirdSignature(ports, scope);
       const printed = new Set<string>();
       // Sampling a window on purpose: the claim is that nothing changes over many polls.
       for (let i = 0; i < 60; i++) {
         for (const d of [daemons[4], daemons[6]]) printed.add(`${d.name} ${/Last reboot on (.*)/.exec(await d.query("show status"))?.[1] ?? "?"}`);
-        expect(await readBirdSignature(clients, scope)).toBe(s0);
+        expect(await readBirdSignature(ports, scope)).toBe(s0);
         await new Promise((r) => setTimeout(r, 50));
       }
       console.info(`[bird-export-lookup.test] BIRD 1.6 'Last reboot' printings seen while the signature held: ${[...printed].join(" | ")}`);

@@ -2,6 +2,7 @@
 // gone: the observation must then say it is incomplete instead of throwing or reporting nothing.
 import { describe, expect, it } from "vitest";
 import { BirdClient } from "../../src/adapters/bird/client.js";
+import { birdPortOf } from "../../src/adapters/bird/port.js";
 import { legacyFamilyOf, observeBird } from "../../src/reconciler/observe-bird.js";
 import { buildTwoUplinkTopology, checkLabSupport, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
@@ -23,7 +24,7 @@ describe.skipIf(!support.ok)("observeBird against real BIRD 2", () => {
   it("observes both kernel protocols with their exports, complete", async () => {
     const client = new BirdClient({ socketPath: topo().birds.node.socketPath });
     try {
-      const obs = await observeBird([client], { kernelProtocols: ["kernel1", "kernel2"] });
+      const obs = await observeBird([birdPortOf(client)], { kernelProtocols: ["kernel1", "kernel2"] });
       expect(obs.problems).toEqual([]);
       expect(obs.complete).toBe(true);
       expect(obs.daemons[0]?.dialect).toBe(2);
@@ -39,7 +40,7 @@ describe.skipIf(!support.ok)("observeBird against real BIRD 2", () => {
   it("a configured kernel protocol BIRD does not have is reported", async () => {
     const client = new BirdClient({ socketPath: topo().birds.node.socketPath });
     try {
-      const obs = await observeBird([client], { kernelProtocols: ["kernel1", "kernel9"] });
+      const obs = await observeBird([birdPortOf(client)], { kernelProtocols: ["kernel1", "kernel9"] });
       expect(obs.problems.map((p) => p.message)).toEqual(["kernel protocol kernel9 is configured but no BIRD daemon reports it"]);
     } finally { client.close(); }
   });
@@ -48,7 +49,7 @@ describe.skipIf(!support.ok)("observeBird against real BIRD 2", () => {
     const good = new BirdClient({ socketPath: topo().birds.node.socketPath });
     const gone = new BirdClient({ socketPath: "/nonexistent/bird6.ctl" });
     try {
-      const obs = await observeBird([good, gone], { kernelProtocols: "all" });
+      const obs = await observeBird([good, gone].map(birdPortOf), { kernelProtocols: "all" });
       expect(obs.complete).toBe(false);
       expect(obs.problems).toEqual([expect.objectContaining({ code: "FW_BIRD_UNAVAILABLE", socket: "/nonexistent/bird6.ctl" })]);
       expect(obs.kernelProtocols.map((k) => k.name)).toContain("kernel1");

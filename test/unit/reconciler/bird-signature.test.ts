@@ -2,22 +2,23 @@
 // sends (the cheap ones only), unreachable daemons, and BIRD 1.6's clock jitter absorbed.
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { BirdClient } from "../../../src/adapters/bird/client.js";
+import { createBirdPort } from "../../../src/adapters/bird/port.js";
+import type { BirdPort } from "../../../src/adapters/ports.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import { bgpPeersOf, readBirdSignature } from "../../../src/reconciler/bird-signature.js";
 import { startFakeBird, type FakeBird, type FakeBirdOptions } from "../../support/fake-bird.js";
 import { fixturePath } from "../../support/fixtures.js";
 
 const fakes: FakeBird[] = [];
-const clients: BirdClient[] = [];
+const clients: BirdPort[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const f of fakes.splice(0)) await f.close();
 });
 
-async function bird(daemon: string, options: FakeBirdOptions = {}): Promise<{ fake: FakeBird; client: BirdClient }> {
+async function bird(daemon: string, options: FakeBirdOptions = {}): Promise<{ fake: FakeBird; client: BirdPort }> {
   const fake = await startFakeBird(daemon, options);
-  const client = new BirdClient({ socketPath: fake.socketPath, idleTimeoutMs: 300 });
+  const client = createBirdPort({ socketPath: fake.socketPath, idleTimeoutMs: 300 });
   fakes.push(fake);
   clients.push(client);
   return { fake, client };
@@ -31,7 +32,7 @@ describe("readBirdSignature", () => {
     const sig = await readBirdSignature([client], { kernelProtocols: ["kernel1"], bgpPeers: ["up_a4", "up_gone"] });
     expect(fake.commands).toEqual(["restrict", "show status", "show protocols", "show protocols all up_a4"]);
     expect(sig.split("\n")).toEqual([
-      JSON.stringify(client.socketPath),
+      JSON.stringify(client.socket),
       '["status","2.0.12","Daemon is up and running","2026-11-22 18:53:14.444","2026-11-22 18:53:14.444"]',
       '["kernel","kernel1","Kernel","up","18:53:14.444"]',
       '["bgp","up_a4","BGP","up","established","10.111.1.1"]',
@@ -42,7 +43,7 @@ describe("readBirdSignature", () => {
   it("no return-path peers: two queries per daemon; an unreachable daemon signs as such", async () => {
     const v4 = await bird("bird-1.6.8");
     const v6 = await bird("bird6-1.6.8");
-    const gone = new BirdClient({ socketPath: "/nonexistent/bird.ctl" });
+    const gone = createBirdPort({ socketPath: "/nonexistent/bird.ctl" });
     clients.push(gone);
     const sig = await readBirdSignature([v4.client, gone, v6.client], { kernelProtocols: "all", bgpPeers: [] });
     expect(v4.fake.commands).toEqual(["restrict", "show status", "show protocols"]);

@@ -4,10 +4,10 @@
 // declares is refused (`not-ownable`) and reported, and what a run-time VIP inside the policy
 // wrote is still recognised as fibwarden's by a fresh reconciler (a restart).
 import { afterEach, describe, expect, it } from "vitest";
-import { BirdClient } from "../../../src/adapters/bird/client.js";
+import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { configToPolicy } from "../../../src/config/policy.js";
 import { parseConfigText } from "../../../src/config/parse.js";
-import { createReconciler, type Reconciler } from "../../../src/reconciler/reconciler.js";
+import { createReconciler, type Reconciler } from "../../../src/index.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
 import { FakeDataplane } from "../../support/fake-dataplane.js";
 import { loadKernelFixture } from "../../support/fixtures.js";
@@ -30,7 +30,7 @@ protect: {kernelProtocols: [kernel1]}
 ownership: {announceTables: [198]}
 `);
   const dataplane = dp ?? new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links);
-  const rec = createReconciler({ config, dataplane, birdClients: [new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
+  const rec = createReconciler({ config, dataplane, bird: [createBirdPort({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
   recs.push(rec);
   return { rec, dp: dataplane, config };
 }

@@ -3,10 +3,10 @@
 // another link): the incremental pass must plan what a full pass plans. Bugs found by the
 // incremental property (test/unit/reconciler/incremental.prop.test.ts), fixed in incremental.ts.
 import { afterEach, describe, expect, it } from "vitest";
-import { BirdClient } from "../../../src/adapters/bird/client.js";
+import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import type { Route } from "../../../src/core/model/route.js";
-import { createReconciler, type Reconciler } from "../../../src/reconciler/reconciler.js";
+import { createReconciler, type Reconciler } from "../../../src/index.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
 import { perPrefixExportReplies, WatchedDataplane } from "../../support/watched-dataplane.js";
 import { loadKernelFixture } from "../../support/fixtures.js";
@@ -32,11 +32,11 @@ vips:
     return: ${vipReturn}
 `;
   const dp = new WatchedDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links);
-  const rec = createReconciler({ config: parseConfigText(text), dataplane: dp, birdClients: [new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
+  const rec = createReconciler({ config: parseConfigText(text), dataplane: dp, bird: [createBirdPort({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
   recs.push(rec);
   await rec.watchKernel({ onChange: () => undefined }).started;
   const auditDp = new WatchedDataplane(new KernelSim(), links);
-  const auditor = createReconciler({ config: parseConfigText(text), dataplane: auditDp, birdClients: [new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
+  const auditor = createReconciler({ config: parseConfigText(text), dataplane: auditDp, bird: [createBirdPort({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
   recs.push(auditor);
   /** What a full pass plans on the kernel as it is now (a second reconciler: the first one's cache is left alone). */
   const fullOps = async () => {

@@ -13,14 +13,14 @@
 // The incremental pass's scope is read by wrapping runIncrementalPass (vi.mock): src is unchanged.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { BirdClient } from "../../../src/adapters/bird/client.js";
+import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import type { InterfaceAddress } from "../../../src/core/model/address.js";
 import type { Route } from "../../../src/core/model/route.js";
 import type { Rule } from "../../../src/core/model/rule.js";
 import type { Conflict, Drift, Plan, PlanOp } from "../../../src/core/plan/types.js";
 import type { IncrementalOutcome } from "../../../src/reconciler/incremental.js";
-import { createReconciler, type Reconciler } from "../../../src/reconciler/reconciler.js";
+import { createReconciler, type Reconciler } from "../../../src/index.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
 import { perPrefixExportReplies, WatchedDataplane } from "../../support/watched-dataplane.js";
 import { loadKernelFixture } from "../../support/fixtures.js";
@@ -165,10 +165,10 @@ describe("incremental passes (property)", () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }), async (rounds) => {
       const dp = new WatchedDataplane(KernelSim.from(live), links);
       const auditorDp = new WatchedDataplane(new KernelSim(), links);
-      const client = new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 1000 });
-      const auditorClient = new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 1000 });
-      const rec = createReconciler({ config: parseConfigText(configText()), dataplane: dp, birdClients: [client] });
-      const auditor = createReconciler({ config: parseConfigText(configText()), dataplane: auditorDp, birdClients: [auditorClient] });
+      const client = createBirdPort({ socketPath: bird.socketPath, idleTimeoutMs: 1000 });
+      const auditorClient = createBirdPort({ socketPath: bird.socketPath, idleTimeoutMs: 1000 });
+      const rec = createReconciler({ config: parseConfigText(configText()), dataplane: dp, bird: [client] });
+      const auditor = createReconciler({ config: parseConfigText(configText()), dataplane: auditorDp, bird: [auditorClient] });
       try {
         await rec.watchKernel({ onChange: () => undefined }).started;
         /** One apply(), checked: safety, and the incremental plan against the full plan of the same kernel. */

@@ -3,10 +3,10 @@
 // fake dataplane over the kernel simulator, and kernel change batches fed as the monitor would.
 // Each scenario checks what the incremental pass did against what a full pass then finds.
 import { afterEach, describe, expect, it } from "vitest";
-import { BirdClient } from "../../../src/adapters/bird/client.js";
+import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import type { Route } from "../../../src/core/model/route.js";
-import { createReconciler, type Reconciler } from "../../../src/reconciler/reconciler.js";
+import { createReconciler, type Reconciler } from "../../../src/index.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
 import { FakeDataplane } from "../../support/fake-dataplane.js";
 import { perPrefixExportReplies, WatchedDataplane } from "../../support/watched-dataplane.js";
@@ -36,7 +36,7 @@ vips:
     return: {bgpPeer: up_b4}
 `);
   const dp = new WatchedDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links);
-  const rec = createReconciler({ config, dataplane: dp, birdClients: [new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
+  const rec = createReconciler({ config, dataplane: dp, bird: [createBirdPort({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
   recs.push(rec);
   const watch = rec.watchKernel({ onChange: () => undefined });
   await watch.started;
@@ -85,7 +85,7 @@ describe("incremental passes", () => {
     const rec2 = createReconciler({ config: parseConfigText(`
 bird: {sockets: [${JSON.stringify(withdrawn.socketPath)}]}
 protect: {kernelProtocols: [kernel1], repair: reinstall}
-`), dataplane: dp, birdClients: [new BirdClient({ socketPath: withdrawn.socketPath, idleTimeoutMs: 300 })] });
+`), dataplane: dp, bird: [createBirdPort({ socketPath: withdrawn.socketPath, idleTimeoutMs: 300 })] });
     recs.push(rec2);
     await rec2.watchKernel({ onChange: () => undefined }).started;
     const full = await rec2.apply(); // builds rec2's cache
@@ -196,7 +196,7 @@ protect: {kernelProtocols: [kernel1], repair: reinstall}
     const bird = await startFakeBird("bird-2.0.12");
     fakes.push(bird);
     const config = parseConfigText(`bird: {sockets: [${JSON.stringify(bird.socketPath)}]}\nprotect: {kernelProtocols: [kernel1]}\n`);
-    const rec = createReconciler({ config, dataplane: new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links), birdClients: [new BirdClient({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
+    const rec = createReconciler({ config, dataplane: new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links), bird: [createBirdPort({ socketPath: bird.socketPath, idleTimeoutMs: 300 })] });
     recs.push(rec);
     expect((await rec.apply()).mode).toBe("full");
     expect((await rec.apply()).mode).toBe("full");

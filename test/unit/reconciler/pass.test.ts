@@ -1,7 +1,9 @@
 // One pass end to end on captured data: a fake BIRD replaying the real transcripts over a UNIX
 // socket, and a fake dataplane over the kernel simulator holding the captured kernel.
 import { afterEach, describe, expect, it } from "vitest";
-import { BirdClient } from "../../../src/adapters/bird/client.js";
+import { createBirdPort } from "../../../src/adapters/bird/port.js";
+import { systemClock } from "../../../src/adapters/clock.js";
+import type { BirdPort } from "../../../src/adapters/ports.js";
 import { configToPolicy } from "../../../src/config/policy.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import { routeKey } from "../../../src/core/model/keys.js";
@@ -12,7 +14,7 @@ import { loadKernelFixture } from "../../support/fixtures.js";
 import { KernelSim } from "../../support/kernel-sim.js";
 
 const fakes: FakeBird[] = [];
-const clients: BirdClient[] = [];
+const clients: BirdPort[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const f of fakes.splice(0)) await f.close();
@@ -24,7 +26,7 @@ async function birds(...daemons: string[]) {
 
 async function birdsWith(options: Parameters<typeof startFakeBird>[1], ...daemons: string[]) {
   for (const d of daemons) fakes.push(await startFakeBird(d, options));
-  for (const f of fakes) clients.push(new BirdClient({ socketPath: f.socketPath, idleTimeoutMs: 300 }));
+  for (const f of fakes) clients.push(createBirdPort({ socketPath: f.socketPath, idleTimeoutMs: 300 }));
   return clients;
 }
 
@@ -42,9 +44,9 @@ vips:
 
   it("plans the VIP, reinstalls the 12 missing BIRD routes, reports the 10 damaged ECMP routes; a second pass is empty", async () => {
     const [client] = await birds("bird-2.0.12");
-    const config = parseConfigText(yaml([client!.socketPath]));
+    const config = parseConfigText(yaml([client!.socket]));
     const dp = new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links);
-    const deps = { config, policy: configToPolicy(config), dataplane: dp, birdClients: clients };
+    const deps = { config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock };
     const first = await runPass(deps, { apply: true });
     expect(first.observationComplete).toBe(true);
     expect(first.bird.problems).toEqual([]);
@@ -65,14 +67,14 @@ vips:
 
   it("fails static when BIRD hangs mid-reply: no deletion, the socket is named", async () => {
     fakes.push(await startFakeBird("bird-2.0.12", { hangOn: "show route export kernel1" }));
-    clients.push(new BirdClient({ socketPath: fakes[0]!.socketPath, idleTimeoutMs: 200 }));
+    clients.push(createBirdPort({ socketPath: fakes[0]!.socketPath, idleTimeoutMs: 200 }));
     const config = parseConfigText(yaml([fakes[0]!.socketPath]));
     const live = loadKernelFixture("bird2-node");
     const sim = KernelSim.from(live);
     // a stale route of ours that a complete pass would delete
     sim.loadRoute({ ...live.routes.find((r) => r.family === 4 && r.nexthops.length === 1)!, table: 1500, protocol: 201 });
     const dp = new FakeDataplane(sim, links);
-    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birdClients: clients }, { apply: true });
+    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: true });
     expect(res.observationComplete).toBe(false);
     expect(res.bird.problems[0]).toMatchObject({ code: "FW_BIRD_TIMEOUT", socket: fakes[0]!.socketPath });
     expect(res.plan?.withheld.map((o) => o.kind)).toEqual(["route.delete"]);
@@ -82,9 +84,9 @@ vips:
 
   it("plans nothing at all when the kernel cannot be read", async () => {
     const [client] = await birds("bird-2.0.12");
-    const config = parseConfigText(yaml([client!.socketPath]));
+    const config = parseConfigText(yaml([client!.socket]));
     const dp = new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links, { readRoutes: true });
-    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birdClients: clients }, { apply: true });
+    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: true });
     expect(res.kernel.complete).toBe(false);
     expect(res.kernel.problems[0]?.code).toBe("FW_KERNEL_READ");
     expect(res.plan).toBeUndefined();
@@ -96,12 +98,12 @@ describe("runPass on the captured calico-style BIRD 1.6 node (two daemons)", () 
   it("merges bird and bird6, uses BIRD 1.6's metrics, and finds the kernel in sync", async () => {
     await birds("bird-1.6.8", "bird6-1.6.8");
     const config = parseConfigText(`
-bird: {sockets: ${JSON.stringify(clients.map((c) => c.socketPath))}}
+bird: {sockets: ${JSON.stringify(clients.map((c) => c.socket))}}
 protect: {kernelProtocols: all, repair: report}
 `);
     const live = loadKernelFixture("bird16-node");
     const dp = new FakeDataplane(KernelSim.from(live), links);
-    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birdClients: clients }, { apply: false });
+    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: false });
     expect(res.bird.problems).toEqual([]);
     expect(res.bird.daemons.map((d) => d.dialect)).toEqual([1, 1]);
     expect(res.bird.kernelProtocols.map((k) => [k.name, k.family, k.metric])).toEqual([["kernel1", 4, 0], ["kernel1", 6, 1024]]);
@@ -115,14 +117,14 @@ protect: {kernelProtocols: all, repair: report}
 
 describe("runPass on calico-node's BIRD 1.6 build (version v0.3.3+birdv1.6.8)", () => {
   const config = () => parseConfigText(`
-bird: {sockets: ${JSON.stringify(clients.map((c) => c.socketPath))}}
+bird: {sockets: ${JSON.stringify(clients.map((c) => c.socket))}}
 protect: {kernelProtocols: all, repair: reinstall}
 `);
   const pass = async () => {
     const live = loadKernelFixture("bird16-node");
     const dp = new FakeDataplane(KernelSim.from(live), links);
     const c = config();
-    return { res: await runPass({ config: c, policy: configToPolicy(c), dataplane: dp, birdClients: clients }, { apply: true }), dp };
+    return { res: await runPass({ config: c, policy: configToPolicy(c), dataplane: dp, birds: clients, clock: systemClock }, { apply: true }), dp };
   };
 
   it("reads BIRD 1.6.8 out of calico's version string: metrics 0 and 1024, in sync, nothing written", async () => {

@@ -2,7 +2,9 @@
 // the human text form readable without colour.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BirdClient } from "../../../src/adapters/bird/client.js";
+import { createBirdPort } from "../../../src/adapters/bird/port.js";
+import { systemClock } from "../../../src/adapters/clock.js";
+import type { BirdPort } from "../../../src/adapters/ports.js";
 import { configToPolicy } from "../../../src/config/policy.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import { runPass, type PassResult } from "../../../src/reconciler/pass.js";
@@ -14,18 +16,18 @@ import { loadKernelFixture } from "../../support/fixtures.js";
 import { KernelSim } from "../../support/kernel-sim.js";
 
 let fake: FakeBird;
-let client: BirdClient;
+let client: BirdPort;
 let pass: PassResult;
 let inSyncPass: PassResult;
 beforeAll(async () => {
   fake = await startFakeBird("bird-2.0.12");
-  client = new BirdClient({ socketPath: fake.socketPath });
+  client = createBirdPort({ socketPath: fake.socketPath });
   const config = parseConfigText(`
 bird: {sockets: [${fake.socketPath}]}
 protect: {kernelProtocols: [kernel1], repair: report}
 vips: [{address: 10.111.100.9, announce: {table: 198}, return: {gateway: 10.111.2.1, device: nb0}}]
 `);
-  const deps = { config, policy: configToPolicy(config), birdClients: [client] };
+  const deps = { config, policy: configToPolicy(config), birds: [client], clock: systemClock };
   const sim = KernelSim.from(loadKernelFixture("bird2-node"));
   pass = await runPass({ ...deps, dataplane: new FakeDataplane(sim) }, { apply: false });
   const synced = await runPass({ ...deps, dataplane: new FakeDataplane(sim) }, { apply: true });
