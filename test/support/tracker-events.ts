@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import type { InterfaceAddress } from "../../src/core/model/address.js";
 import { addressKey, routeKey, ruleKey, sysctlKey } from "../../src/core/model/keys.js";
-import { makeRoute } from "../../src/core/model/normalize.js";
+import { makeAddress, makeRoute } from "../../src/core/model/normalize.js";
 import type { Route } from "../../src/core/model/route.js";
 import type { Rule } from "../../src/core/model/rule.js";
 import type { SysctlValue } from "../../src/core/model/sysctl.js";
@@ -34,15 +34,56 @@ export type TrackerEvent =
   | { e: "apply.plan" };
 
 const OURS = 201;
-const oursRoute = routeArb(fc.constantFrom(OURS, OURS, OURS, 4), fc.constantFrom(198, 1000, 1001, 1999, 254));
-const birdRoute = routeArb(fc.constant(BIRD), fc.constant(254));
+const VIPS = { 4: ["192.168.100.1", "192.168.100.2"], 6: ["fd00:100::1"] } as const;
+
+/**
+ * A route from a small, dense pool: few destinations, tables 254 (protected), 198 and 1000
+ * (managed), 255 (local); metrics 0/32 (IPv4) and 1024/32 (IPv6); VIPs as preferred source.
+ * Keys collide all the time: several routes at one key, BIRD's routes at another metric than
+ * the group's, foreign routes in managed tables, lower-metric routes shadowing BIRD's.
+ */
+function denseRouteArb(protocol: fc.Arbitrary<number>, table: fc.Arbitrary<number>): fc.Arbitrary<Route> {
+  return fc.record({
+    six: fc.boolean(), d: fc.nat(2), table, protocol, m: fc.nat(1), type: fc.constantFrom("unicast", "unicast", "unicast", "blackhole") as fc.Arbitrary<"unicast" | "blackhole">,
+    gw: fc.boolean(), dev: fc.constantFrom("eth0", "eth1"), src: fc.constantFrom(undefined, undefined, 0, 1),
+  }).map(({ six, d, table: t, protocol: proto, m, type, gw, dev, src }) => {
+    const dst = six ? ["fd00::/64", "fd00:1::/64", "fd00:100::1/128"][d]! : ["10.0.0.0/24", "10.0.1.0/24", "192.168.100.1/32"][d]!;
+    const vips = VIPS[six ? 6 : 4];
+    return makeRoute({ family: six ? 6 : 4, dst, table: t, protocol: proto, type, metric: six ? [1024, 32][m]! : [0, 32][m]!,
+      nexthops: type === "unicast" ? [{ dev, ...(gw ? { gateway: six ? "fd00:1::1" : "10.1.1.1" } : {}) }] : [],
+      ...(src === undefined ? {} : { prefsrc: vips[src % vips.length]! }) });
+  });
+}
+
+/** The kernel's own routes for a VIP (local route in table local): they go with the address. */
+const derivedRoute = fc.constantFrom(...VIPS[4]).map((ip) => makeRoute({ family: 4, dst: `${ip}/32`, table: 255, type: "local",
+  protocol: 2, scope: 254, prefsrc: ip, nexthops: [{ dev: "lo" }] }));
+const oursRoute = fc.oneof({ weight: 1, arbitrary: routeArb(fc.constantFrom(OURS, OURS, OURS, 4), fc.constantFrom(198, 1000, 1001, 1999, 254)) },
+  { weight: 3, arbitrary: denseRouteArb(fc.constantFrom(OURS, OURS, OURS, OURS, 4), fc.constantFrom(198, 1000, 1000, 254)) });
+const birdRoute = fc.oneof({ weight: 1, arbitrary: routeArb(fc.constant(BIRD), fc.constant(254)) },
+  { weight: 3, arbitrary: denseRouteArb(fc.constant(BIRD), fc.constant(254)) });
 /** Foreign routes using a VIP (192.168.100.1, fd00:100::1) as preferred source. */
 const foreignVipRoute = fc.record({ six: fc.boolean(), protocol: fc.constantFrom(2, 4, BIRD, 250), table: fc.constantFrom(254, 1000, 100) })
   .map(({ six, protocol, table }) => makeRoute({ family: six ? 6 : 4, dst: six ? "fd00::/64" : "10.0.0.0/24", table, protocol,
     metric: six ? 1024 : 0, prefsrc: six ? "fd00:100::1" : "192.168.100.1", nexthops: [{ dev: "eth0" }] }));
-const liveRoute = fc.oneof(routeArb(), birdRoute, foreignVipRoute, oursRoute);
-const oursAddress = desiredArb().map((d) => d.addresses).filter((a) => a.length > 0).map((a) => a[0]!);
+const liveRoute = fc.oneof(routeArb(), birdRoute, foreignVipRoute, oursRoute, oursRoute, derivedRoute,
+  denseRouteArb(fc.constantFrom(OURS, BIRD, BIRD, 2, 4, 250), fc.constantFrom(254, 254, 198, 1000)),
+  denseRouteArb(fc.constantFrom(OURS, BIRD, BIRD, 2, 4, 250), fc.constantFrom(254, 254, 198, 1000)));
+/** VIP addresses: ours (label lo:fw, or a host address in the VIP range) and foreign copies of the same IP. */
+const vipAddress = fc.record({ six: fc.boolean(), i: fc.nat(1), dev: fc.constantFrom("lo", "lo", "eth0"), label: fc.boolean() })
+  .map(({ six, i, dev, label }) => makeAddress({ dev, address: six ? VIPS[6][0] : VIPS[4][i]!, prefixlen: six ? 128 : 32,
+    ...(!six && label ? { label: `${dev}:fw` } : {}) }));
+const oursAddress = fc.oneof(desiredArb().map((d) => d.addresses).filter((a) => a.length > 0).map((a) => a[0]!), vipAddress);
 const sysctl = sysctlsArb().chain((all) => fc.constantFrom(...all));
+const denseLive = fc.record({
+  routes: fc.array(liveRoute, { maxLength: 12 }),
+  addresses: fc.uniqueArray(fc.oneof(vipAddress, addressArb()), { selector: addressKey, maxLength: 4 }),
+}).chain(({ routes, addresses }) => liveArb().map((l) => ({ ...l, routes, addresses })));
+const denseDesired = fc.record({
+  routes: fc.array(oursRoute, { maxLength: 8 }),
+  protectedRoutes: fc.array(birdRoute, { maxLength: 6 }),
+  addresses: fc.array(oursAddress, { maxLength: 3 }),
+}).chain((d) => desiredArb().map((base) => ({ ...base, ...d })));
 
 /** A random tracker event. */
 export function eventArb(): fc.Arbitrary<TrackerEvent> {
@@ -60,13 +101,13 @@ export function eventArb(): fc.Arbitrary<TrackerEvent> {
     { weight: 1, arbitrary: fc.nat().map((pick) => ({ e: "rule.live.remove" as const, pick })) },
     { weight: 2, arbitrary: oursAddress.map((address) => ({ e: "address.desired.set" as const, address })) },
     { weight: 1, arbitrary: oursAddress.map((address) => ({ e: "address.desired.delete" as const, address })) },
-    { weight: 2, arbitrary: addressArb().map((address) => ({ e: "address.live.add" as const, address })) },
+    { weight: 3, arbitrary: fc.oneof(addressArb(), vipAddress).map((address) => ({ e: "address.live.add" as const, address })) },
     { weight: 1, arbitrary: fc.nat().map((pick) => ({ e: "address.live.remove" as const, pick })) },
     { weight: 2, arbitrary: fc.nat().map((pick) => ({ e: "address.kernel.remove" as const, pick })) },
     { weight: 1, arbitrary: sysctl.map((s) => ({ e: "sysctl.desired.set" as const, sysctl: s })) },
     { weight: 1, arbitrary: sysctl.map((s) => ({ e: "sysctl.live.set" as const, sysctl: s })) },
-    { weight: 1, arbitrary: liveArb().map((live) => ({ e: "resync.live" as const, live })) },
-    { weight: 1, arbitrary: desiredArb().map((desired) => ({ e: "resync.desired" as const, desired })) },
+    { weight: 1, arbitrary: fc.oneof(liveArb(), denseLive).map((live) => ({ e: "resync.live" as const, live })) },
+    { weight: 1, arbitrary: fc.oneof(desiredArb(), denseDesired).map((desired) => ({ e: "resync.desired" as const, desired })) },
     { weight: 1, arbitrary: fc.tuple(liveArb(), fc.nat(20)).map(([live, after]) => ({ e: "resync.live.fails" as const, live, after })) },
     { weight: 4, arbitrary: fc.constant({ e: "apply.plan" as const }) },
   );

@@ -40,7 +40,7 @@ function violation(live: LiveState, p: Plan, allowed: LiveState["routes"]): stri
 
 describe("planKeys over trackers (properties, after every step)", () => {
   it("the plan of the dirty keys equals the full plan restricted to them; keys outside them keep their verdict; both plans are safe", () => {
-    fc.assert(fc.property(fc.array(eventArb(), { minLength: 1, maxLength: 25 }), optionsArb, (events, options) => {
+    fc.assert(fc.property(fc.array(eventArb(), { minLength: 10, maxLength: 40 }), optionsArb, (events, options) => {
       const t = createTrackers(testPolicy);
       let previous = planKeys(t, "all", testPolicy, options);
       for (const [i, ev] of events.entries()) {
