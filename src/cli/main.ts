@@ -20,6 +20,10 @@ commands:
   doctor --vip ADDR --client ADDR [--config FILE] [--output text|json]
               explain a flow client -> VIP on this node: ingress, egress, rp_filter/send_redirects,
               what breaks it (exit 0 OK, 2 a finding breaks the flow, 1 error)
+  check [--config FILE] [--ignore AGENT[,AGENT...]] [--output text|json]
+              check the managed tables and rule priorities against the ranges other agents
+              are known to use, the foreign rules and routes in them now, and systemd-networkd
+              (exit 0 no finding, 2 findings, 1 error); --ignore: agents not on this node
   bird [--socket PATH] [--raw] <show ...>
               query BIRD's control socket; print the parsed reply as JSON
   version     print the version
@@ -48,6 +52,10 @@ export async function runCli(argv: string[]): Promise<number> {
       return runDaemonCommand(argv.slice(1), { out: write, err: writeErr, color: false });
     case "doctor":
       return runDoctorCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
+    case "check": {
+      const { runCheckCommand } = await import("./check.js");
+      return runCheckCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
+    }
     case "bird":
       return runBirdCommand(argv.slice(1), write, writeErr);
     case "version":
