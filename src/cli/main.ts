@@ -10,10 +10,12 @@ import { runDaemonCommand } from "./run.js";
 const USAGE = `usage: fibwarden <command>
 
 commands:
-  reconcile --plan|--apply [--purge] [--config FILE] [--output text|json]
+  reconcile --plan|--apply [--purge] [--settle DURATION] [--config FILE] [--output text|json]
               observe BIRD and the kernel, print the plan (exit 0 in sync, 2 pending, 1 error),
               or apply it (exit 0 converged, 2 converged but conflicts/drift remain, 1 error);
               --purge: remove everything fibwarden owns (routes, rules, addresses), nothing else
+              --settle 5s (with --plan): drift counts only if it is still there when
+              observed again DURATION later (default 0s: no second look)
   run [--config FILE]
               the daemon: passes on kernel, BIRD and config changes and a periodic resync;
               /healthz /readyz /metrics on daemon.listen; SIGHUP reloads, SIGTERM stops
