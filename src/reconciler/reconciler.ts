@@ -58,6 +58,8 @@ export class Reconciler {
   private vips: VipConfig[];
   /** Per VIP address: the VIP as last set (to spot changed VIPs). */
   private vipSources = new Map<string, VipConfig>();
+  /** Per VIP address: why the policy does not cover it (VIPs it covers are absent); see setVips. */
+  private vipsOutsidePolicy = new Map<string, string[]>();
   /** VIP address text → canonical address (bounded). */
   private readonly canonicalVip = new Map<string, string>();
   private readonly listeners = new Map<keyof ReconcilerEvents, Set<(...args: never[]) => void>>();
@@ -112,6 +114,7 @@ export class Reconciler {
     // Canonical addresses from here on (passes compare them as strings, 10k at a time). The
     // caller's objects are remembered: one passed again unchanged is not compared field by field.
     const nextSources = new Map<string, VipConfig>();
+    const nextOutside = new Map<string, string[]>();
     const next: VipConfig[] = [];
     for (const v of vips) {
       // Parsing 10k addresses costs more than the rest: reuse the canonical form of an address
@@ -124,14 +127,19 @@ export class Reconciler {
       }
       const vip = { device: "lo", ...v, address } as VipConfig;
       const prev = this.vipSources.get(vip.address);
-      if (prev === undefined || !plainEqual(prev, vip)) this.scope.vips.add(vip.address);
+      const changed = prev === undefined || !plainEqual(prev, vip);
+      if (changed) this.scope.vips.add(vip.address);
+      // The policy never changes: only a changed VIP is asked again (10k VIPs per call).
+      const outside = changed ? vipOutsidePolicy(this.policy, vip) : this.vipsOutsidePolicy.get(vip.address) ?? [];
+      if (outside.length > 0) nextOutside.set(vip.address, outside);
       nextSources.set(vip.address, vip);
       next.push(vip);
     }
     for (const a of this.vipSources.keys()) if (!nextSources.has(a)) this.scope.vips.add(a);
     this.vipSources = nextSources;
+    this.vipsOutsidePolicy = nextOutside;
     this.vips = next;
-    return next.flatMap((v) => vipOutsidePolicy(this.policy, v).map((reason) => ({ vip: v.address, reason })));
+    return [...nextOutside].flatMap(([vip, reasons]) => reasons.map((reason) => ({ vip, reason })));
   }
 
   /**

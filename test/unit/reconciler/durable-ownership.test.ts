@@ -78,6 +78,15 @@ describe("durable ownership: run-time VIPs do not widen the policy", () => {
     expect(problems).toEqual([{ vip: "fd00:111::20", reason: "address fd00:111::20 on lo would carry no marker of fibwarden's: put it inside ownership.vipRanges" }]);
   });
 
+  it("setVips reports a VIP outside the policy on every call, not only when it changed", async () => {
+    const { rec } = await start();
+    const outside = { address: "10.111.100.20", announce: { table: 199 } };
+    const first = rec.setVips([outside]);
+    expect(first).toHaveLength(1);
+    expect(rec.setVips([{ ...outside }, { address: "10.111.100.23" }])).toEqual(first);
+    expect(rec.setVips([{ address: "10.111.100.23" }])).toEqual([]);
+  });
+
   it("VIPs the config covers give no problem", async () => {
     const { rec } = await start();
     expect(rec.setVips([{ address: "10.111.100.22", announce: { table: 198 } }, { address: "10.111.100.23" }])).toEqual([]);
