@@ -1,8 +1,8 @@
 // Cross-field rules of the configuration: the ones a single field's schema cannot see. Pure.
 // Each problem names the field a user should change, so the loader can point at its line.
-import { assertPolicy, ownedAddressLabel, rangeIncludes } from "../core/ownership.js";
+import { assertPolicy, isProtectedTable, ownedAddressLabel, rangeIncludes } from "../core/ownership.js";
 import { addressFamily, prefixContains, prefixFamily } from "../core/net/ip.js";
-import { buildOwnershipPolicy, protectedTables } from "./policy.js";
+import { buildOwnershipPolicy } from "./policy.js";
 import type { Config } from "./types.js";
 
 /** One cross-field problem: the path of the field to fix and why. */
@@ -24,13 +24,13 @@ const checkUniqueVips: Check = (config) => {
 
 const checkAnnounceTables: Check = (config) => {
   const src = config.ownership.tables;
-  const prot = new Set(protectedTables(config));
+  const policy = buildOwnershipPolicy(config);
   return config.vips.flatMap((v, i) => {
     if (v.announce === undefined) return [];
     const t = v.announce.table;
     const path = ["vips", i, "announce", "table"];
     if (rangeIncludes(src, t)) return [{ path, message: `table ${t} lies in the source-table range ownership.tables (${src.from}-${src.to}); pick one outside it` }];
-    if (prot.has(t)) return [{ path, message: `table ${t} is protected (a BIRD kernel protocol syncs it); an announce table must be one BIRD only learns from` }];
+    if (isProtectedTable(policy, t)) return [{ path, message: `table ${t} is protected (a BIRD kernel protocol syncs it); an announce table must be one BIRD only learns from` }];
     return [];
   });
 };
