@@ -11,6 +11,7 @@
 //
 // Symmetry is judged by next hops, not interfaces (path.ts): the router the requests come from
 // against the next hop of the replies.
+import { checkSharedRanges } from "../core/coexist/check.js";
 import { FibwardenError } from "../core/errors.js";
 import { effectiveRpFilter, effectiveSendRedirects, type SysctlName } from "../core/model/sysctl.js";
 import { addressFamily, canonicalAddress, hostPrefix, prefixContains, type Family } from "../core/net/ip.js";
@@ -40,10 +41,12 @@ export function analyzeFlow(input: DoctorInput): DoctorAnalysis {
   const egress = describeEgress(vip, client, family, input.replyRoute, input.live);
   const interfaces = describeHops(family, ingress, egress, input);
   const ctx: Ctx = { vip, client, family, input, vipStatus, sessions, ingress, egress, interfaces };
+  const sharing = checkSharing(input);
   const findings = [
     ...checkVipLocal(ctx), ...checkAnnounced(ctx), ...checkReversePath(ctx), ...checkReturnRoute(ctx),
-    ...checkAsymmetry(ctx), ...checkRedirects(ctx),
+    ...checkAsymmetry(ctx), ...checkRedirects(ctx), ...sharing.findings,
   ].sort(byImportance);
+  notes.push(...sharing.notes);
   const path = comparePath(ingress, egress);
   return {
     vip, client, family, vipStatus, sessions,
@@ -312,4 +315,28 @@ function checkRedirects(ctx: Ctx): Finding[] {
       config: [`sysctls: {sendRedirects: {all: 0, ${hops.map((h) => `${h.name}: 0`).join(", ")}}}`],
     },
   }];
+}
+
+/**
+ * The managed ranges against known and live users, as `fibwarden check` reports them: a foreign
+ * rule or route live in them is a finding, but only a warning (it does not by itself break this
+ * flow); an overlap with an agent's known range (RANGE_OVERLAP_*: the agent may not run here) is
+ * a note naming its code.
+ */
+function checkSharing(input: DoctorInput): { findings: Finding[]; notes: string[] } {
+  if (input.sharing === undefined) return { findings: [], notes: [] };
+  const { findings } = checkSharedRanges({ ...input.sharing, live: { rules: input.live.rules, routes: input.live.routes } });
+  const out: Finding[] = [];
+  const notes: string[] = [];
+  for (const f of findings) {
+    if (f.code === "FOREIGN_RULE_IN_RANGE" || f.code === "FOREIGN_ROUTE_IN_TABLE") {
+      out.push({
+        code: f.code, severity: "warning", message: `${f.message} (agent: ${f.agent})`,
+        fix: { description: f.fix.description, config: f.fix.config, command: "fibwarden check" },
+      });
+    } else if (f.code !== "FOREIGN_MANAGER") {
+      notes.push(`${f.code} (${f.agent}): ${f.message}; fix: ${f.fix.description} (see \`fibwarden check\`)`);
+    }
+  }
+  return { findings: out, notes };
 }

@@ -8,6 +8,7 @@ import { checkBirdName, streamRoutes } from "../adapters/bird/queries.js";
 import { createKernelDataplane } from "../adapters/kernel/index.js";
 import { runIp, type IpContext } from "../adapters/kernel/ip-command.js";
 import { CONF_DIR, exchangeProcFiles, type ProcTarget } from "../adapters/proc-files.js";
+import { announceTables, configToPolicy } from "../config/policy.js";
 import type { Config } from "../config/schema.js";
 import { isBirdCommandError, BIRD_CODE_NETWORK_NOT_FOUND } from "../core/bird/reply-codes.js";
 import { FibwardenError } from "../core/errors.js";
@@ -83,7 +84,8 @@ export async function gatherFlow(opts: GatherOptions): Promise<GatheredFlow> {
   }
   const hops = [...candidates.interfaces.map((i) => i.name), ...(replyRoute.ok ? [replyRoute.dev] : [])];
   const forwarding = family === 4 ? await readForwarding({ ipPath: ip.ipPath, timeoutMs, ...(netns !== null ? { netns } : {}) }, hops, problems) : {};
-  const input: DoctorInput = { ...partial, client, replyRoute, ingressChecks, forwarding };
+  const sharing = { policy: configToPolicy(config), tables: { ...config.ownership.tables }, announceTables: announceTables(config) };
+  const input: DoctorInput = { ...partial, client, replyRoute, ingressChecks, forwarding, sharing };
   if (input.vipConfig === undefined) delete input.vipConfig;
   return { input, netns, complete: pass.observationComplete, problems };
 }
