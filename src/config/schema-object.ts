@@ -221,6 +221,7 @@ const daemonSchema = z.strictObject({
   resyncCpuPercent: z.number().min(0.01).max(100).default(0.5).describe("Full resync passes are spaced so that they use at most this share of one CPU: the next one waits at least 100 / resyncCpuPercent times the CPU time of the last one (a 1M-route table). Kernel events, BIRD changes and config changes are handled at once, incrementally."),
   debounceMs: int(0, 60_000).default(100).describe("Quiet time after a kernel, BIRD or config event before a pass starts, in milliseconds."),
   birdPollIntervalMs: int(100, 600_000).default(1_000).describe("How often BIRD is polled for changes, in milliseconds."),
+  driftSettleMs: int(0, 600_000).default(3_000).describe("Drift of protected routes is logged (`protected route drift`) and counted in `fibwarden_drift` only once passes have kept seeing it for this long, in milliseconds: a route BIRD is still converging on is not an alarm. Drift that fibwarden repairs (`protect.repair: reinstall`) is logged at once. 0 reports at once."),
   logLevel: z.enum(LOG_LEVELS).default("info").describe("pino log level."),
 });
 

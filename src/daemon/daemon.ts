@@ -14,6 +14,7 @@ import { createReconciler, type PassResult, type Reconciler } from "../index.js"
 import { startHttp } from "./http.js";
 import { createLogger, opFields } from "./logger.js";
 import { DaemonDecisions } from "./decisions.js";
+import { DriftReporter } from "./drift-report.js";
 import { DaemonMetrics } from "./metrics.js";
 import { PassScheduler, type TriggerReason } from "./scheduler.js";
 
@@ -49,6 +50,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   });
   let stopped = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const driftReporter = new DriftReporter(config.daemon.driftSettleMs);
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
 
   const runOnePass = async (reasons: TriggerReason[]): Promise<void> => {
     const id = ++passId;
@@ -72,7 +75,19 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       if (r.status === "applied") plog.info(opFields(r.op), "applied");
       else plog.error({ ...opFields(r.op), status: r.status, err: r.error }, "operation failed");
     }
-    for (const d of result.plan?.drift ?? []) plog.warn({ drift: d.kind, route: d.expected.dst, table: d.expected.table, proto: d.expected.protocol, repaired: d.repaired, reason: d.message }, "protected route drift");
+    const driftFields = (d: NonNullable<PassResult["plan"]>["drift"][number]) => ({ drift: d.kind, route: d.expected.dst, table: d.expected.table, proto: d.expected.protocol, repaired: d.repaired, reason: d.message });
+    // Drift counts once passes kept seeing it for the settle window; a repair is reported at once.
+    for (const d of result.plan?.drift ?? []) if (d.repaired) plog.warn(driftFields(d), "protected route drift");
+    if (result.observationComplete) {
+      const report = driftReporter.observe(reconciler.currentFindings().drift, Date.now());
+      for (const d of report.newlySettled) if (!d.repaired) plog.warn(driftFields(d), "protected route drift");
+      metrics.recordDrift(report.settled);
+      clearTimeout(settleTimer);
+      if (report.recheckInMs !== undefined) {
+        plog.debug({ settling: report.pending, recheckInMs: report.recheckInMs }, "drift settling");
+        settleTimer = setTimeout(() => scheduler.trigger("tick"), report.recheckInMs);
+      }
+    }
     for (const c of result.plan?.conflicts ?? []) plog.warn({ conflict: c.reason, object: c.object, key: c.key, reason: c.message }, "conflict left alone");
     for (const g of result.plan?.guards ?? []) plog.error({ guard: g.code, table: g.table, family: g.family, metric: g.metric, missing: g.missing, total: g.total, liveMetric: g.liveMetric, reason: g.message }, "reinstall refused by guard");
     for (const o of result.plan?.withheld ?? []) plog.warn({ ...opFields(o), withheld: true }, "deletion withheld: observation incomplete");
@@ -136,6 +151,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       await kernelWatch?.stop();
       config = loaded.config;
       decisions.retime({ resyncFloorMs: config.daemon.resyncIntervalSeconds * 1000, resyncCpuPercent: config.daemon.resyncCpuPercent });
+      driftReporter.retime(config.daemon.driftSettleMs);
       reconciler = createReconciler({ config });
       await old.stop();
       startKernelWatch();
@@ -182,6 +198,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       clearInterval(birdPoll);
       clearInterval(resync);
       clearTimeout(retryTimer);
+      clearTimeout(settleTimer);
       clearTimeout(reloadTimer);
       fsWatcher?.close();
       await scheduler.stop();

@@ -10,7 +10,7 @@ export class DaemonMetrics {
   readonly passDuration = new Histogram({ name: "fibwarden_pass_duration_seconds", help: "Duration of a reconcile pass (observe, plan, apply).", buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   readonly planOps = new Gauge({ name: "fibwarden_plan_operations", help: "Operations in the last plan, by kind.", labelNames: ["kind"], registers: [this.registry] });
   readonly withheld = new Gauge({ name: "fibwarden_plan_withheld_operations", help: "Deletions withheld by the last plan because the observation was incomplete.", registers: [this.registry] });
-  readonly drift = new Gauge({ name: "fibwarden_drift", help: "Drift of protected BIRD routes known now (the last full pass, updated by incremental passes), by kind.", labelNames: ["kind"], registers: [this.registry] });
+  readonly drift = new Gauge({ name: "fibwarden_drift", help: "Drift of protected BIRD routes known now that passes kept seeing for daemon.driftSettleMs, by kind.", labelNames: ["kind"], registers: [this.registry] });
   readonly conflicts = new Gauge({ name: "fibwarden_conflicts", help: "Conflicts known now (the last full pass, updated by incremental passes), by reason.", labelNames: ["reason"], registers: [this.registry] });
   readonly applyErrors = new Counter({ name: "fibwarden_apply_errors_total", help: "Operations that failed to apply.", registers: [this.registry] });
   readonly applied = new Counter({ name: "fibwarden_applied_operations_total", help: "Operations applied, by kind.", labelNames: ["kind"], registers: [this.registry] });
@@ -26,6 +26,12 @@ export class DaemonMetrics {
   }
 
   /** Records one pass. */
+  /** Sets the drift gauge from the settled drift findings (see drift-report.ts). */
+  recordDrift(settled: ReadonlyArray<{ kind: string }>): void {
+    this.drift.reset();
+    for (const d of settled) this.drift.inc({ kind: d.kind });
+  }
+
   record(r: PassResult): void {
     const failed = r.applied?.failed ?? 0;
     this.passes.inc({ result: !r.kernel.complete ? "error" : !r.observationComplete ? "incomplete" : failed > 0 ? "error" : "ok" });
@@ -48,15 +54,12 @@ export class DaemonMetrics {
       }
     }
     // What the reconciler knows now: an incremental pass updates only what it looked at.
+    // Drift is recorded apart (recordDrift): only what has settled counts.
     if (r.current) {
-      this.drift.reset();
       this.conflicts.reset();
-      for (const [kind, n] of Object.entries(r.current.driftKinds)) this.drift.set({ kind }, n);
       for (const [reason, n] of Object.entries(r.current.conflictReasons)) this.conflicts.set({ reason }, n);
     } else if (r.plan) {
-      this.drift.reset();
       this.conflicts.reset();
-      for (const d of r.plan.drift) this.drift.inc({ kind: d.kind });
       for (const c of r.plan.conflicts) this.conflicts.inc({ reason: c.reason });
     }
     for (const res of r.applied?.results ?? []) {
