@@ -1,15 +1,31 @@
-// One level-triggered pass: observe BIRD and the kernel (in parallel), compose the desired state,
-// plan, and (when asked) apply. A pass never throws for BIRD or the kernel failing: it returns
-// what it saw, and an incomplete observation plans no deletion.
+// One pass, for a resync and for events alike: observe(scope) -> desire(scope) -> plan(keys) ->
+// apply -> write the applied operations back into the trackers' live side.
+//   - A resync (scope "all") reads BIRD and the kernel whole: the kernel's dump replaces the live
+//     side (a failed dump leaves it as it was), BIRD's exports the protected side, and every VIP
+//     is composed into the desired side; every key is planned (the plan options may have changed
+//     since the last pass: an observation that was incomplete withheld every delete).
+//   - An event pass sets the route events on the live side, re-reads what the events marked
+//     (observe-scope.ts), asks BIRD per prefix at the changed keys of its tables, recomposes the
+//     VIPs whose inputs changed (desire-scope.ts), and plans the dirty keys closed over their
+//     dependencies (closeKeys): the same labels a resync would give them.
+// The findings at the planned keys replace the earlier ones there (known-findings.ts). A pass
+// never throws for BIRD or the kernel failing: it returns what it saw.
 import type { ApplyResult, BirdPort, Clock, Dataplane } from "../adapters/ports.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
+import { addressKey, ruleKey } from "../core/model/keys.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
-import { plan } from "../core/plan/plan.js";
-import type { LiveState, Plan } from "../core/plan/types.js";
-import type { FindingCounts } from "./findings.js";
-import { composeDesired, type DesiredResult } from "./desire.js";
+import { closeKeys } from "../core/plan/close-keys.js";
+import { planKeys } from "../core/plan/plan-keys.js";
+import type { LiveState, Plan, PlanOp, PlanOptions } from "../core/plan/types.js";
+import type { KeySet } from "../core/track/dirty.js";
+import { createTrackers, replaceLive, type Trackers } from "../core/track/trackers.js";
+import { desireAll, desireScope, emptyDesireMemory, type DesireMemory } from "./desire-scope.js";
+import type { DesiredResult } from "./desire.js";
+import { KnownFindings, type FindingCounts } from "./known-findings.js";
 import { observeBird, type BirdObservation } from "./observe-bird.js";
+import { observeProtectedAt, observeScope, type LinkStates } from "./observe-scope.js";
+import type { PassScope } from "./scope.js";
 
 /** What a pass needs. */
 export interface PassDeps {
@@ -21,11 +37,27 @@ export interface PassDeps {
   clock: Clock;
 }
 
+/** What passes keep between them: the trackers (the cache) and what the desired side came from. */
+export interface PassState {
+  trackers: Trackers;
+  desire: DesireMemory;
+  findings: KnownFindings;
+  /** BIRD as the last resync saw it (its kernel protocols without their routes). */
+  bird: BirdObservation | undefined;
+  links: LinkStates;
+  interfaces: string[];
+}
+
+/** Empty trackers and memories for `policy`: the state before the first resync. */
+export function newPassState(policy: OwnershipPolicy): PassState {
+  return { trackers: createTrackers(policy), desire: emptyDesireMemory(), findings: new KnownFindings(), bird: undefined, links: new Map(), interfaces: [] };
+}
+
 /** Options of one pass. */
 export interface PassOptions {
   apply: boolean;
-  /** VIPs to use instead of the configuration's (library callers set them at run time). */
-  vips?: readonly VipConfig[];
+  /** The VIPs (a library caller sets them at run time). */
+  vips: readonly VipConfig[];
   /**
    * Uninstall: desire nothing, so that the plan deletes every route, rule and address fibwarden
    * owns (and only those). BIRD is not consulted: nothing of BIRD's is desired or touched.
@@ -37,6 +69,7 @@ export interface PassOptions {
 /** The kernel as observed, or why it could not be. */
 export interface KernelObservation {
   complete: boolean;
+  /** A resync's whole dump; empty in an event pass (the trackers hold the kernel). */
   live: LiveState;
   interfaces: string[];
   /** Every link with its administrative state (empty when the read failed). */
@@ -47,25 +80,32 @@ export interface KernelObservation {
 /** Everything one pass saw, decided and did. */
 export interface PassResult {
   /**
-   * `full`: BIRD and the kernel observed whole. `incremental`: only what events or a VIP change
-   * named, from the reconciler's event-fed cache (see incremental.ts); `kernel.live` and the
-   * plan's drift and conflicts then cover that scope only.
+   * `full`: a resync, BIRD and the kernel observed whole. `incremental`: an event pass over what
+   * events and VIP changes named; its plan, drift and conflicts cover the keys it planned.
    */
   mode: "full" | "incremental";
   bird: BirdObservation;
   kernel: KernelObservation;
   /** False when BIRD or the kernel could not be fully observed: deletes were withheld. */
   observationComplete: boolean;
+  /** The desired state composed by this pass (an event pass: the VIPs it recomposed). */
   desired?: DesiredResult;
   plan?: Plan;
   applied?: ApplyResult;
   /**
-   * Totals of the conflicts and drift the reconciler knows of after this pass: a full pass's
-   * own, or an incremental pass's merged into the earlier findings outside its scope (the lists:
-   * `Reconciler.currentFindings()`). Set by the Reconciler.
+   * Totals of the conflicts and drift known after this pass: the findings of every key as last
+   * planned (the lists: `Reconciler.currentFindings()`).
    */
   current?: FindingCounts;
   elapsedMs: number;
+}
+
+/** The outcome of a pass: its result, the keys it planned, and why the next pass must be a resync (if it must). */
+export interface PassOutcome {
+  result: PassResult;
+  /** "all" (a resync) or the closed dirty keys (an event pass); absent when nothing was planned. */
+  keys?: "all" | KeySet;
+  resync?: string;
 }
 
 /** Reads the whole kernel view; never throws. */
@@ -88,30 +128,108 @@ export async function observeKernel(dataplane: Dataplane): Promise<KernelObserva
   }
 }
 
-/** Runs one pass. */
-export async function runPass(deps: PassDeps, options: PassOptions): Promise<PassResult> {
-  const t0 = deps.clock.now();
+const noBird = (): BirdObservation => ({ complete: true, problems: [], daemons: [], kernelProtocols: [] });
+
+/** Observes and desires everything (a resync); undefined keys when the kernel could not be read. */
+async function observeAll(deps: PassDeps, state: PassState, options: PassOptions): Promise<{ result: PassResult; keys?: "all" }> {
   const [bird, kernel] = await Promise.all([
-    options.purge
-      ? Promise.resolve<BirdObservation>({ complete: true, problems: [], daemons: [], kernelProtocols: [] })
-      : observeBird(deps.birds, deps.config.protect, options.signal),
+    options.purge ? Promise.resolve(noBird()) : observeBird(deps.birds, deps.config.protect, options.signal),
     observeKernel(deps.dataplane),
   ]);
-  const observationComplete = bird.complete && kernel.complete;
-  const result: PassResult = { mode: "full", bird, kernel, observationComplete, elapsedMs: 0 };
-  if (!kernel.complete) {
-    // Without the kernel's state nothing can be planned safely: not even an add.
-    result.elapsedMs = deps.clock.now() - t0;
-    return result;
+  const result: PassResult = { mode: "full", bird, kernel, observationComplete: bird.complete && kernel.complete, elapsedMs: 0 };
+  // Without the kernel's state nothing can be planned safely, not even an add: the trackers stay.
+  if (!kernel.complete) return { result };
+  const t = state.trackers;
+  replaceLive(t, kernel.live);
+  state.links = new Map(kernel.links.map((l) => [l.name, l.up]));
+  state.interfaces = kernel.interfaces;
+  // Event passes ask BIRD per prefix: keep its protocols, not their routes (1M at full table).
+  state.bird = { ...bird, kernelProtocols: bird.kernelProtocols.map((k) => ({ ...k, routes: [], skipped: [], syncErrors: [] })) };
+  result.desired = desireAll(t, state.desire, deps.config, options.purge ? [] : options.vips, bird, kernel.live, kernel.interfaces);
+  if (options.purge) t.sysctls.desired.replace([]); // purge leaves sysctls as they are
+  return { result, keys: "all" };
+}
+
+/** Observes and desires what `scope` names (an event pass); throws when it cannot (resync instead). */
+async function observeEvents(deps: PassDeps, state: PassState, scope: PassScope, options: PassOptions): Promise<{ result: PassResult; keys: KeySet }> {
+  const t = state.trackers;
+  const bird = state.bird!;
+  const relinked = await observeScope(deps.dataplane, t, state.links, scope);
+  if (relinked !== state.links) {
+    state.links = relinked;
+    state.interfaces = [...relinked.keys()];
   }
-  const desired = options.purge
-    ? { desired: { routes: [], rules: [], addresses: [], sysctls: [], protectedRoutes: [] }, vipProblems: [], sysctlProblems: [], tables: new Map<string, number>() }
-    : composeDesired(deps.config, options.vips ?? deps.config.vips, bird, kernel.live, deps.policy, kernel.interfaces);
-  result.desired = desired;
-  result.plan = plan(desired.desired, kernel.live, deps.policy, { observationComplete, repairProtected: deps.config.protect.repair, reinstallLimit: deps.config.protect.reinstallLimit });
+  await observeProtectedAt(t, bird, deps.birds, options.signal);
+  const desired = desireScope(t, state.desire, {
+    config: deps.config, vips: options.vips, changed: scope.vips, bird, interfaces: state.interfaces,
+    sysctls: scope.reread.links || scope.reread.sysctls,
+  });
+  const kernel: KernelObservation = {
+    complete: true, live: { routes: [], rules: [], addresses: [], sysctls: [] }, interfaces: state.interfaces,
+    links: [...state.links].map(([name, up]) => ({ name, up })), problems: [],
+  };
+  const result: PassResult = { mode: "incremental", bird, kernel, observationComplete: true, desired, elapsedMs: 0 };
+  return { result, keys: closeKeys(t, t.takeDirty()) };
+}
+
+/** Writes what an apply did into the live side (the kernel's echo events then change nothing). */
+export function writeBack(t: Trackers, applied: ApplyResult): void {
+  for (const r of applied.results) if (r.status === "applied") writeOp(t, r.op);
+}
+
+function writeOp(t: Trackers, op: PlanOp): void {
+  switch (op.kind) {
+    case "route.add": t.routes.live.add(op.route); break;
+    case "route.replace": t.routes.live.remove(op.previous); t.routes.live.add(op.route); break;
+    case "route.delete": t.routes.live.remove(op.route); break;
+    case "rule.add": t.rules.live.add(op.rule); break;
+    case "rule.delete": {
+      const k = ruleKey(op.rule);
+      const gone = t.rules.live.get(k).find((x) => x.protocol === op.rule.protocol);
+      if (gone) t.rules.live.remove(gone);
+      break;
+    }
+    case "address.add": t.addresses.live.add(op.address); break;
+    case "address.delete": t.addresses.live.setAt(addressKey(op.address), []); break;
+    case "sysctl.set": t.sysctls.live.set(op.sysctl); break;
+  }
+}
+
+/**
+ * Runs one pass over `scope` ("all": a resync). An event pass that cannot observe its scope (a
+ * read or a BIRD query failed, too much changed) runs as a resync instead.
+ */
+export async function runPass(deps: PassDeps, state: PassState, scope: "all" | PassScope, options: PassOptions): Promise<PassOutcome> {
+  const t0 = deps.clock.now();
+  let observed: { result: PassResult; keys?: "all" | KeySet } | undefined;
+  let resync: string | undefined;
+  if (scope !== "all" && state.bird !== undefined) {
+    try {
+      observed = await observeEvents(deps, state, scope, options);
+    } catch (err) {
+      resync = `an event pass could not observe its scope: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  observed ??= await observeAll(deps, state, options);
+  const { result, keys } = observed;
+  if (keys === undefined) {
+    result.elapsedMs = deps.clock.now() - t0;
+    return { result, resync: "the kernel could not be read" };
+  }
+  const planOptions: PlanOptions = {
+    observationComplete: result.observationComplete, repairProtected: deps.config.protect.repair, reinstallLimit: deps.config.protect.reinstallLimit,
+  };
+  if (keys === "all") state.trackers.takeDirty();
+  result.plan = planKeys(state.trackers, keys, deps.policy, planOptions);
+  state.findings.replace(keys, result.plan);
+  result.current = state.findings.totals();
   if (options.apply && result.plan.ops.length > 0) {
     result.applied = await deps.dataplane.apply(result.plan.ops, options.signal ? { signal: options.signal } : {});
+    writeBack(state.trackers, result.applied);
+    if (result.applied.failed > 0) resync = `${result.applied.failed} operation(s) failed`;
   }
+  if (!result.observationComplete) resync ??= "the observation was incomplete";
+  if (options.purge) resync ??= "a purge desired nothing";
   result.elapsedMs = deps.clock.now() - t0;
-  return result;
+  return resync === undefined ? { result, keys } : { result, keys, resync };
 }

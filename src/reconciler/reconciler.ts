@@ -1,26 +1,22 @@
 // The embeddable reconciler: what a MetalLB-style speaker, the CLI and the daemon all use.
 // Create it from a config object, set VIPs at run time, plan, apply, subscribe to drift and
-// conflicts, stop. A full pass reads everything again (level-triggered). While the reconciler's
-// own kernel watch runs, it keeps the kernel's state in a cache fed by the watch's events and
-// its own applies, and `apply()` then runs incremental passes over what changed
-// (incremental.ts); anything the cache cannot answer falls back to a full pass. It runs on the
-// ports alone (adapters/ports.ts): `createReconciler` (src/index.ts) wires the real adapters.
-import type { ApplyResult, BirdPort, Clock, Dataplane, KernelWatch, WatchOptions } from "../adapters/ports.js";
+// conflicts, stop. It holds one set of trackers (the kernel as last observed, BIRD's exports and
+// what fibwarden wants) and runs one pass function (pass.ts) for everything: a resync observes
+// everything again; while the reconciler's own kernel watch runs, `apply()` runs event passes
+// over what the watch's events and `setVips` named (scope.ts). It runs on the ports alone
+// (adapters/ports.ts): `createReconciler` (src/index.ts) wires the real adapters.
+import type { BirdPort, Clock, Dataplane, KernelWatch, WatchOptions } from "../adapters/ports.js";
 import { bgpPeersOf, readBirdSignature } from "./bird-signature.js";
 import { configToPolicy } from "../config/policy.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
 import { canonicalAddress } from "../core/net/ip.js";
-import type { KernelChange, RouteChange } from "../adapters/ports.js";
-import { addressEventAgrees, ruleEventAgrees, type AddressEvent, type RuleEvent } from "../core/parse/ip-monitor-objects.js";
-import { Findings } from "./findings.js";
-import type { BirdObservation } from "./observe-bird.js";
-import { cacheFromObservation, applyToCache, emptyScope, runIncrementalPass, scopeKey, type IncrementalScope, type KernelCache } from "./incremental.js";
-import { isManagedTable, type OwnershipPolicy } from "../core/ownership.js";
+import type { OwnershipPolicy } from "../core/ownership.js";
 import type { VipProblem } from "../core/desired/vips.js";
 import { vipOutsidePolicy } from "./desire.js";
 import type { Conflict, Drift } from "../core/plan/types.js";
-import { runPass, type PassResult } from "./pass.js";
+import { newPassState, runPass, type PassResult, type PassState } from "./pass.js";
+import { emptyScope, mergeScope, noteKernelChange, type PassScope } from "./scope.js";
 
 /** Events a reconciler emits. */
 export interface ReconcilerEvents {
@@ -65,23 +61,10 @@ export class Reconciler {
   private readonly listeners = new Map<keyof ReconcilerEvents, Set<(...args: never[]) => void>>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
-  // ---- incremental state (see incremental.ts) ----
-  private cache: KernelCache | undefined;
-  private lastBird: BirdObservation | undefined;
-  private previousVips = new Map<string, VipConfig>();
-  private previousTables: ReadonlyMap<string, number> = new Map();
-  /** The VIP list `previousVips` was built from (rebuilt only when setVips replaced it). */
-  private previousVipsOf: readonly VipConfig[] | undefined;
-  /** Conflicts and drift known now (a full pass's, updated by incremental passes). */
-  private readonly findings = new Findings();
-  private scope: IncrementalScope = emptyScope();
-  private pendingRoutes: RouteChange[] = [];
-  private pendingRuleEvents: RuleEvent[] = [];
-  private pendingAddressEvents: AddressEvent[] = [];
-  /** Why the next pass must be full; undefined when an incremental pass may do. */
-  private fullReason: string | undefined = "no full pass yet";
-  /** Bumped whenever the cache may have missed a change; a full pass only trusts its own epoch. */
-  private epoch = 0;
+  /** The trackers and what passes keep between them (pass.ts). */
+  private readonly state: PassState;
+  /** What the next pass must observe (scope.ts). */
+  private scope: PassScope = emptyScope("no complete observation yet");
   private watchGeneration = 0;
   private watchActive = false;
 
@@ -93,6 +76,7 @@ export class Reconciler {
     this.dataplane = deps.dataplane;
     this.birds = [...deps.bird];
     this.clock = deps.clock;
+    this.state = newPassState(this.policy);
   }
 
   /** The ownership policy in force: the config's (`configToPolicy`), whatever VIPs are set at run time. */
@@ -143,75 +127,17 @@ export class Reconciler {
   }
 
   /**
-   * Why the next `apply()` or `plan()` will be a full pass, or undefined when it can be
-   * incremental (the reconciler's kernel watch runs and its cache is current).
+   * Why the next `apply()` will be a resync (a full pass), or undefined when it can be an event
+   * pass (the reconciler's kernel watch runs and the trackers are current).
    */
   get fullPassReason(): string | undefined {
-    if (!this.watchActive) return "no kernel watch: the cache cannot be trusted";
-    return this.fullReason ?? (this.cache === undefined || this.lastBird === undefined ? "no cache yet" : undefined);
+    if (!this.watchActive) return "no kernel watch: the trackers cannot be trusted";
+    return this.scope.resync;
   }
 
-  /** Forces the next pass to be full (the cache may have missed something). */
+  /** Forces the next pass to be a resync (the trackers may have missed something). */
   invalidate(reason: string): void {
-    this.epoch++;
-    this.fullReason ??= reason;
-  }
-
-  /** Takes in a batch of kernel changes from the reconciler's own watch. */
-  private noteKernelChange(change: KernelChange): void {
-    if (change.resync) return this.invalidate("the kernel monitor restarted: events may be lost");
-    if (change.routesTruncated) return this.invalidate("more route changes than one batch lists");
-    const kinds = new Set(change.kinds);
-    // Rule and address events that agree with the cache (echoes of our own applies) cost no
-    // re-read; the check waits for the next pass, when the cache holds what that pass applied.
-    if (kinds.has("rule")) {
-      if (change.rules === undefined || change.rules.some((e) => e === undefined)) this.scope.rereadRules = true;
-      else this.pendingRuleEvents.push(...(change.rules as RuleEvent[]));
-    }
-    if (kinds.has("address")) {
-      if (change.addresses === undefined || change.addresses.some((e) => e === undefined)) this.scope.rereadAddresses = true;
-      else this.pendingAddressEvents.push(...(change.addresses as AddressEvent[]));
-    }
-    if (kinds.has("link")) this.scope.rereadLinks = true;
-    if (kinds.has("link") || kinds.has("netconf")) this.scope.rereadSysctls = true;
-    if ((change.unreadRoutes ?? 0) > 0 || (change.unreadRoutes === undefined && kinds.has("route") && change.routes.length === 0)) {
-      return this.invalidate("a route event the monitor parser did not read");
-    }
-    for (const rc of change.routes) {
-      if (rc.route !== undefined) {
-        this.pendingRoutes.push(rc);
-      } else if (isManagedTable(this.policy, rc.table)) {
-        // A managed table is small and never one BIRD syncs (the policy keeps managed, protected
-        // and reserved tables apart): cheap to re-read whole.
-        this.scope.rereadTables.add(rc.table);
-        for (const f of rc.family === undefined ? [4, 6] as const : [rc.family]) this.scope.keys.add(scopeKey(f, rc.table, rc.dst));
-      } else {
-        return this.invalidate(`a route event in table ${rc.table} without the route's details`);
-      }
-    }
-  }
-
-  /** Moves the pending route events into the cache and the scope; returns the scope. */
-  private takeScope(cache: KernelCache): IncrementalScope {
-    for (const rc of this.pendingRoutes) {
-      const r = rc.route!;
-      if (rc.deleted && r.family === 6 && cache.index.at(6, r.table, r.dst).some((x) => x.metric === r.metric && x.protocol === r.protocol && x.nexthops.length > r.nexthops.length)) {
-        // IPv6 reports the deletion of one nexthop of a multipath route as that nexthop alone;
-        // what remains is not reported. The index cannot tell: re-read.
-        this.invalidate(`a partial IPv6 multipath deletion at ${r.dst}`);
-      }
-      if (rc.deleted) cache.index.remove(r);
-      else cache.index.upsert(r);
-      this.scope.keys.add(scopeKey(r.family, r.table, r.dst));
-    }
-    this.pendingRoutes = [];
-    if (this.pendingRuleEvents.some((e) => !ruleEventAgrees(e, cache.rules))) this.scope.rereadRules = true;
-    if (this.pendingAddressEvents.some((e) => !addressEventAgrees(e, cache.addresses))) this.scope.rereadAddresses = true;
-    this.pendingRuleEvents = [];
-    this.pendingAddressEvents = [];
-    const scope = this.scope;
-    this.scope = emptyScope();
-    return scope;
+    this.scope.resync ??= reason;
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -258,35 +184,23 @@ export class Reconciler {
   private enqueue(apply: boolean, signal?: AbortSignal, purge = false, full = false): Promise<PassResult> {
     if (this.stopped) return Promise.reject(new FibwardenError("FW_ABORTED", "the reconciler is stopped"));
     const run = this.queue.then(async () => {
-      let result: PassResult | undefined;
-      const cache = this.cache;
-      const bird = this.lastBird;
-      if (apply && !purge && !full && this.fullPassReason === undefined && cache !== undefined && bird !== undefined) {
-        const out = await runIncrementalPass({
-          config: this.config, policy: this.policy, dataplane: this.dataplane, birds: this.birds, clock: this.clock,
-          bird, cache, vips: this.vips, previousVips: this.previousVips, previousTables: this.previousTables,
-        }, this.takeScope(cache), { apply, ...(signal ? { signal } : {}) });
-        if (out.ok) result = out.result;
-        if (out.needFull !== undefined) this.invalidate(out.needFull);
-        if (out.ok && this.fullReason === undefined && out.result.plan) {
-          this.findings.replaceInScope(out.scope, out.result.plan.conflicts, out.result.plan.drift);
-          out.result.current = this.findings.totals();
-        }
+      const resync = !apply || purge || full || this.fullPassReason !== undefined;
+      // A resync sees every change made before its dump; events queued from here on are applied after it.
+      const scope = this.scope;
+      this.scope = emptyScope();
+      const deps = { config: this.config, policy: this.policy, dataplane: this.dataplane, birds: this.birds, clock: this.clock };
+      const options = { apply, vips: this.vips, purge, ...(signal ? { signal } : {}) };
+      let outcome;
+      try {
+        outcome = await runPass(deps, this.state, resync ? "all" : scope, options);
+      } catch (err) {
+        // Nothing was observed into the trackers for sure: the next pass looks at everything.
+        mergeScope(this.scope, scope);
+        this.invalidate("the last pass failed");
+        throw err;
       }
-      if (result === undefined || this.fullReason !== undefined) {
-        const incremental = result;
-        result = await this.fullPass(apply, purge, signal);
-        if (incremental?.applied) result.applied = mergeApplied(incremental.applied, result.applied);
-        if (result.plan) {
-          this.findings.replaceAll(result.plan.conflicts, result.plan.drift);
-          result.current = this.findings.totals();
-        }
-      }
-      if (this.previousVipsOf !== this.vips) {
-        this.previousVips = new Map(this.vips.map((v) => [v.address, v]));
-        this.previousVipsOf = this.vips;
-      }
-      if (result.desired) this.previousTables = result.desired.tables;
+      if (outcome.resync !== undefined) this.invalidate(outcome.resync);
+      const result = outcome.result;
       this.emit("pass", result);
       if (!result.observationComplete) this.emit("incomplete", result);
       if (result.plan && result.plan.drift.length > 0) this.emit("drift", result.plan.drift, result);
@@ -297,35 +211,9 @@ export class Reconciler {
     return run;
   }
 
-  /** Every conflict and drift known now: the last full pass's, updated by incremental passes. */
+  /** Every conflict and drift known now: each key's findings as last planned. */
   currentFindings(): { conflicts: Conflict[]; drift: Drift[] } {
-    return this.findings.list();
-  }
-
-  private async fullPass(apply: boolean, purge: boolean, signal?: AbortSignal): Promise<PassResult> {
-    const epoch = this.epoch;
-    const active = this.watchActive;
-    this.fullReason = undefined;
-    this.cache = undefined; // the dump below replaces it; let its routes go during the pass (memory)
-    this.pendingRoutes = []; // the dump below reflects them; later events are applied after it
-    this.pendingRuleEvents = [];
-    this.pendingAddressEvents = [];
-    this.scope = emptyScope();
-    const result = await runPass(
-      { config: this.config, policy: this.policy, dataplane: this.dataplane, birds: this.birds, clock: this.clock },
-      { apply, vips: this.vips, purge, ...(signal ? { signal } : {}) },
-    );
-    if (active && this.watchActive && this.epoch === epoch && result.observationComplete && !purge) {
-      this.cache = cacheFromObservation(result.kernel);
-      if (result.applied) applyToCache(this.cache, result.applied);
-      // Incremental passes ask BIRD per prefix: keep the protocols, not their routes (1M at full table).
-      this.lastBird = { ...result.bird, kernelProtocols: result.bird.kernelProtocols.map((k) => ({ ...k, routes: [], skipped: [], syncErrors: [] })) };
-      if ((result.applied?.failed ?? 0) > 0) this.invalidate("operations failed");
-    } else {
-      this.cache = undefined;
-      this.invalidate(result.observationComplete ? "the kernel may have changed unseen during the pass" : "the last observation was incomplete");
-    }
-    return result;
+    return this.state.findings.list();
   }
 
   /**
@@ -340,7 +228,7 @@ export class Reconciler {
     const watch = this.dataplane.watch({
       ...options,
       onChange: (change) => {
-        if (generation === this.watchGeneration) this.noteKernelChange(change);
+        if (generation === this.watchGeneration) noteKernelChange(this.scope, change);
         options.onChange(change);
       },
       onError: (err) => {
@@ -393,16 +281,4 @@ export function plainEqual(a: unknown, b: unknown): boolean {
   const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
   if (ka.length !== kb.length) return false;
   return ka.every((k) => plainEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
-/** The results of an incremental pass followed by a full one, in order. */
-function mergeApplied(first: ApplyResult, second: ApplyResult | undefined): ApplyResult {
-  if (second === undefined) return first;
-  return {
-    results: [...first.results, ...second.results],
-    applied: first.applied + second.applied,
-    failed: first.failed + second.failed,
-    elapsedMs: first.elapsedMs + second.elapsedMs,
-    ...(second.verifyError ?? first.verifyError ? { verifyError: second.verifyError ?? first.verifyError } : {}),
-  };
 }

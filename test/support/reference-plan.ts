@@ -192,7 +192,7 @@ export function referencePlan(desired: DesiredState, live: LiveState, policy: Ow
     }
   }
   // Addresses present once this plan's adds ran (deletes come last and are checked below).
-  const localAddrs = new Set(options.localAddresses ?? []);
+  const localAddrs = new Set<string>();
   for (const a of live.addresses) localAddrs.add(a.address);
   for (const k of keptAddrKeys) localAddrs.add(desiredAddrs.get(k)!.address);
   const prefsrcOk = (r: Route): boolean => r.prefsrc === undefined || localAddrs.has(r.prefsrc);
@@ -351,7 +351,7 @@ export function referencePlan(desired: DesiredState, live: LiveState, policy: Ow
   }
 
   // ---- rules --------------------------------------------------------------------------------
-  const liveTableCount = options.liveTableCounts ?? countByTable(live.routes);
+  const liveTableCount = countByTable(live.routes);
   const finalTableCount = (t: number): number => (liveTableCount.get(t) ?? 0) + (tableDelta.get(t) ?? 0);
 
   const liveRules = groupByKey(live.rules, ruleKey);

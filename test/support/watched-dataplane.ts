@@ -5,18 +5,26 @@ import type { KernelChange, KernelWatch, WatchOptions } from "../../src/adapters
 import type { InterfaceAddress } from "../../src/core/model/address.js";
 import type { Nexthop, Route } from "../../src/core/model/route.js";
 import type { Rule } from "../../src/core/model/rule.js";
+import type { Family } from "../../src/core/net/ip.js";
 import { FakeDataplane } from "./fake-dataplane.js";
 import { readFixture } from "./fixtures.js";
 import type { SimNotice } from "./kernel-sim.js";
 
-/** A fake dataplane whose watch the test drives; counts rule and address re-reads. */
+/** A fake dataplane whose watch the test drives; counts route, rule, address and link reads (the call log). */
 export class WatchedDataplane extends FakeDataplane {
   onChange: ((c: KernelChange) => void) | undefined;
-  reads = { rules: 0, addresses: 0 };
+  reads = { routes: 0, rules: 0, addresses: 0, links: 0 };
+  /** Every route read, in order: its family and table (undefined: all). */
+  routeReads: Array<{ family?: Family; table?: number }> = [];
+  override async readRoutes(family?: Family, table?: number) {
+    this.reads.routes++;
+    this.routeReads.push({ ...(family === undefined ? {} : { family }), ...(table === undefined ? {} : { table }) });
+    return super.readRoutes(family, table);
+  }
   override async readRules() { this.reads.rules++; return super.readRules(); }
   override async readAddresses() { this.reads.addresses++; return super.readAddresses(); }
   /** The links with their state in the simulated kernel (`linkSet`). */
-  override async readLinks() { return this.links.map((l) => ({ ...l, up: this.sim.links.get(l.name) ?? l.up })); }
+  override async readLinks() { this.reads.links++; return this.links.map((l) => ({ ...l, up: this.sim.links.get(l.name) ?? l.up })); }
   override watch(opts: WatchOptions): KernelWatch {
     this.onChange = opts.onChange;
     return { started: Promise.resolve(), stop: async () => { this.onChange = undefined; } };

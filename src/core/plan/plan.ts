@@ -4,22 +4,8 @@
 // says is ours. Everything else is a conflict.
 import { assertPolicy, type OwnershipPolicy } from "../ownership.js";
 import { loadTrackers } from "../track/trackers.js";
-import { trackerSources, type PlanSources } from "./context.js";
-import { planWithSources } from "./plan-keys.js";
+import { planKeys } from "./plan-keys.js";
 import type { DesiredState, LiveState, Plan, PlanOptions } from "./types.js";
-
-/**
- * The partial-view options (PlanOptions.liveTableCounts, localAddresses) as overrides of the
- * trackers' own facts: the table counts replace the tracker's, the addresses add to its own.
- */
-function withOverrides(sources: PlanSources, options: PlanOptions): PlanSources {
-  const counts = options.liveTableCounts;
-  const local = options.localAddresses;
-  return {
-    tableCount: counts === undefined ? sources.tableCount : (t) => counts.get(t) ?? 0,
-    isLocal: local === undefined ? sources.isLocal : (ip) => local.has(ip) || sources.isLocal(ip),
-  };
-}
 
 /**
  * Plans the kernel operations that turn `live` into `desired` without touching anything that
@@ -29,5 +15,5 @@ function withOverrides(sources: PlanSources, options: PlanOptions): PlanSources 
 export function plan(desired: DesiredState, live: LiveState, policy: OwnershipPolicy, options: PlanOptions): Plan {
   assertPolicy(policy);
   const trackers = loadTrackers(policy, desired, live);
-  return planWithSources(trackers, "all", policy, options, withOverrides(trackerSources(trackers), options));
+  return planKeys(trackers, "all", policy, options);
 }

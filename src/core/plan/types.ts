@@ -44,17 +44,6 @@ export interface PlanOptions {
    * and never fewer than 50). More missing at once is refused and reported (`Plan.guards`).
    */
   reinstallLimit?: ReinstallLimit;
-  /**
-   * Route counts per table of the whole kernel, for a plan whose `live.routes` holds only part
-   * of it (an incremental pass): a rule is gated on its table holding routes, which the part
-   * alone cannot tell. Default: counted from `live.routes`.
-   */
-  liveTableCounts?: ReadonlyMap<number, number>;
-  /**
-   * Every address of the host, for a plan whose `live.addresses` holds only part of them: a
-   * route's preferred source must be local. Default: the addresses in `live.addresses`.
-   */
-  localAddresses?: ReadonlySet<string>;
 }
 
 /** One kernel operation. Deletes carry the full object so that the kernel matches on protocol too. */

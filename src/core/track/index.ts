@@ -8,3 +8,4 @@ export * from "./rule-tracker.js";
 export * from "./sysctl-tracker.js";
 export * from "./stores.js";
 export * from "./trackers.js";
+export * from "./live-events.js";

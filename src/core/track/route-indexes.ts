@@ -10,10 +10,12 @@
 //   missing protected route is instead (the kernel-metric guard);
 // - shadowSites: live routes in protected tables that are not BIRD's, per site (shadow check);
 // - groups: protected routes per (family, table, metric) with their total and the missing keys
-//   (no live route at the key); missingByPrefsrc: missing protected keys per preferred source.
+//   (no live route at the key); missingByPrefsrc: missing protected keys per preferred source;
+// - managedKeys: live keys per managed table (small tables: what a re-read of one replaces, and
+//   the source tables a VIP's desired state reads).
 import { PROTO } from "../model/names.js";
 import type { Route } from "../model/route.js";
-import { classifyRoute, type OwnershipPolicy } from "../ownership.js";
+import { classifyRoute, isManagedTable, type OwnershipPolicy } from "../ownership.js";
 import { groupId, parseRouteKey, siteId } from "./route-key.js";
 import { addToSet, addToSlot, bumpCount, removeFromSet, removeFromSlot, type Slot } from "./slot.js";
 
@@ -46,6 +48,7 @@ export class RouteIndexes {
   readonly shadowSites = new Map<string, Slot<Route>>();
   readonly groups = new Map<string, TrackedGroup>();
   readonly missingByPrefsrc = new Map<string, Set<string>>();
+  readonly managedKeys = new Map<number, Set<string>>();
 
   constructor(private readonly policy: OwnershipPolicy) {}
 
@@ -56,6 +59,10 @@ export class RouteIndexes {
     const table = parseRouteKey(key).table;
     if (after.some((r) => classifyRoute(this.policy, r) === "ours")) addToSet(this.oursByTable, table, key);
     else removeFromSet(this.oursByTable, table, key);
+    if (isManagedTable(this.policy, table)) {
+      if (after.length > 0) addToSet(this.managedKeys, table, key);
+      else removeFromSet(this.managedKeys, table, key);
+    }
     if (protectedRoute !== undefined && (before.length === 0) !== (after.length === 0)) {
       this.setMissing(key, protectedRoute, after.length === 0);
     }

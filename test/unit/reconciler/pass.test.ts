@@ -7,7 +7,7 @@ import type { BirdPort } from "../../../src/adapters/ports.js";
 import { configToPolicy } from "../../../src/config/policy.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import { routeKey } from "../../../src/core/model/keys.js";
-import { runPass } from "../../../src/reconciler/pass.js";
+import { fullPass } from "../../support/full-pass.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
 import { FakeDataplane } from "../../support/fake-dataplane.js";
 import { loadKernelFixture } from "../../support/fixtures.js";
@@ -47,7 +47,7 @@ vips:
     const config = parseConfigText(yaml([client!.socket]));
     const dp = new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links);
     const deps = { config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock };
-    const first = await runPass(deps, { apply: true });
+    const first = await fullPass(deps, { apply: true });
     expect(first.observationComplete).toBe(true);
     expect(first.bird.problems).toEqual([]);
     expect(first.desired?.vipProblems).toEqual([]);
@@ -60,7 +60,7 @@ vips:
     const table = first.desired!.tables.get("10.111.100.9")!;
     expect(dp.sim.routes.find((r) => r.table === table)?.nexthops).toEqual([{ gateway: "10.111.2.1", dev: "nb0", weight: 1, onlink: false }]);
     expect(first.applied?.failed).toBe(0);
-    const second = await runPass(deps, { apply: true });
+    const second = await fullPass(deps, { apply: true });
     expect(second.plan?.ops).toEqual([]);
     expect(second.plan?.drift.map((d) => d.kind)).toEqual(Array(10).fill("differs"));
   });
@@ -74,7 +74,7 @@ vips:
     // a stale route of ours that a complete pass would delete
     sim.loadRoute({ ...live.routes.find((r) => r.family === 4 && r.nexthops.length === 1)!, table: 1500, protocol: 201 });
     const dp = new FakeDataplane(sim, links);
-    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: true });
+    const res = await fullPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: true });
     expect(res.observationComplete).toBe(false);
     expect(res.bird.problems[0]).toMatchObject({ code: "FW_BIRD_TIMEOUT", socket: fakes[0]!.socketPath });
     expect(res.plan?.withheld.map((o) => o.kind)).toEqual(["route.delete"]);
@@ -86,7 +86,7 @@ vips:
     const [client] = await birds("bird-2.0.12");
     const config = parseConfigText(yaml([client!.socket]));
     const dp = new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links, { readRoutes: true });
-    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: true });
+    const res = await fullPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: true });
     expect(res.kernel.complete).toBe(false);
     expect(res.kernel.problems[0]?.code).toBe("FW_KERNEL_READ");
     expect(res.plan).toBeUndefined();
@@ -103,7 +103,7 @@ protect: {kernelProtocols: all, repair: report}
 `);
     const live = loadKernelFixture("bird16-node");
     const dp = new FakeDataplane(KernelSim.from(live), links);
-    const res = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: false });
+    const res = await fullPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: false });
     expect(res.bird.problems).toEqual([]);
     expect(res.bird.daemons.map((d) => d.dialect)).toEqual([1, 1]);
     expect(res.bird.kernelProtocols.map((k) => [k.name, k.family, k.metric])).toEqual([["kernel1", 4, 0], ["kernel1", 6, 1024]]);
@@ -124,7 +124,7 @@ protect: {kernelProtocols: all, repair: reinstall}
     const live = loadKernelFixture("bird16-node");
     const dp = new FakeDataplane(KernelSim.from(live), links);
     const c = config();
-    return { res: await runPass({ config: c, policy: configToPolicy(c), dataplane: dp, birds: clients, clock: systemClock }, { apply: true }), dp };
+    return { res: await fullPass({ config: c, policy: configToPolicy(c), dataplane: dp, birds: clients, clock: systemClock }, { apply: true }), dp };
   };
 
   it("reads BIRD 1.6.8 out of calico's version string: metrics 0 and 1024, in sync, nothing written", async () => {

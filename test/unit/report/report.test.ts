@@ -7,7 +7,8 @@ import { systemClock } from "../../../src/adapters/clock.js";
 import type { BirdPort } from "../../../src/adapters/ports.js";
 import { configToPolicy } from "../../../src/config/policy.js";
 import { parseConfigText } from "../../../src/config/parse.js";
-import { runPass, type PassResult } from "../../../src/reconciler/pass.js";
+import type { PassResult } from "../../../src/reconciler/pass.js";
+import { fullPass } from "../../support/full-pass.js";
 import { buildPlanReport, PlanReportSchema, renderPlanReportJsonSchema } from "../../../src/report/plan-json.js";
 import { renderPlanText } from "../../../src/report/plan-text.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
@@ -29,10 +30,10 @@ vips: [{address: 10.111.100.9, announce: {table: 198}, return: {gateway: 10.111.
 `);
   const deps = { config, policy: configToPolicy(config), birds: [client], clock: systemClock };
   const sim = KernelSim.from(loadKernelFixture("bird2-node"));
-  pass = await runPass({ ...deps, dataplane: new FakeDataplane(sim) }, { apply: false });
-  const synced = await runPass({ ...deps, dataplane: new FakeDataplane(sim) }, { apply: true });
+  pass = await fullPass({ ...deps, dataplane: new FakeDataplane(sim) }, { apply: false });
+  const synced = await fullPass({ ...deps, dataplane: new FakeDataplane(sim) }, { apply: true });
   expect(synced.applied?.failed).toBe(0);
-  inSyncPass = await runPass({ ...deps, dataplane: new FakeDataplane(sim) }, { apply: false });
+  inSyncPass = await fullPass({ ...deps, dataplane: new FakeDataplane(sim) }, { apply: false });
 });
 afterAll(async () => { client.close(); await fake.close(); });
 

@@ -1,25 +1,28 @@
-// Properties of incremental passes against the kernel simulator (the kernel's real key, replace
-// and delete semantics, link and address side effects) and a fake BIRD replaying the captured
-// BIRD 2 node: a seeded foreign agent changes routes (protected keys in main, announce keys,
-// source-table defaults, keys BIRD does not know; some using a VIP as preferred source), rules
-// and addresses, takes links down and up, deletes one nexthop of IPv6 multipath routes, and the
-// VIP set changes, each change reported as the kernel monitor would. After every `apply()`:
+// Properties of the one pass function against the kernel simulator (the kernel's real key,
+// replace and delete semantics, link and address side effects) and a fake BIRD replaying the
+// captured BIRD 2 node: a seeded foreign agent changes routes (protected keys in main, announce
+// keys, source-table defaults, keys BIRD does not know; some using a VIP as preferred source),
+// rules and addresses, takes links down and up, deletes one nexthop of IPv6 multipath routes, and
+// the VIP set changes, each change reported as the kernel monitor would. After every `apply()`:
 //   - safety, judged by the independent oracle: no foreign route, rule or address was changed,
 //     nothing foreign was created (BIRD's reinstalled routes apart);
-//   - exactness: the plan the incremental pass made for its scope equals the plan a full pass
-//     (`plan()` of a second reconciler) makes on the same kernel, restricted to that scope;
-//   - after the last one, a full audit (`plan()`, observing everything) has nothing left to do:
-//     the incremental passes reached the same fixpoint as full passes.
-// The incremental pass's scope is read by wrapping runIncrementalPass (vi.mock): src is unchanged.
+//   - exactness: the plan an event pass made for its keys equals the plan a resync (`plan()` of a
+//     second reconciler) makes on the same kernel, restricted to those keys (operations, drift,
+//     conflicts and the guards of their groups);
+//   - the findings the reconciler knows (`currentFindings()`) are the resync's;
+//   - after the last one, a full audit (`plan()`, observing everything) has nothing left to do.
+// The pass's planned keys are read by wrapping runPass (vi.mock): src is unchanged.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import type { InterfaceAddress } from "../../../src/core/model/address.js";
+import { addressKey, routeKey, ruleKey, sysctlKey } from "../../../src/core/model/keys.js";
 import type { Route } from "../../../src/core/model/route.js";
 import type { Rule } from "../../../src/core/model/rule.js";
-import type { Conflict, Drift, Plan, PlanOp } from "../../../src/core/plan/types.js";
-import type { IncrementalOutcome } from "../../../src/reconciler/incremental.js";
+import type { Conflict, Plan, PlanOp } from "../../../src/core/plan/types.js";
+import type { KeySet } from "../../../src/core/track/dirty.js";
+import type { PassOutcome } from "../../../src/reconciler/pass.js";
 import { createReconciler, type Reconciler } from "../../../src/index.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
 import { perPrefixExportReplies, WatchedDataplane } from "../../support/watched-dataplane.js";
@@ -30,14 +33,14 @@ import { checkCreatedOnlyOurs, checkSafety } from "../../support/safety.js";
 
 const RUNS = Math.max(10, Math.round(Number(process.env.FC_RUNS ?? 2000) / 20));
 
-/** Every incremental pass's outcome, in order (the property reads the scope from here). */
-const outcomes = vi.hoisted(() => [] as IncrementalOutcome[]);
-vi.mock("../../../src/reconciler/incremental.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../../src/reconciler/incremental.js")>();
+/** Every pass's outcome, in order (the property reads the planned keys from here). */
+const outcomes = vi.hoisted(() => [] as PassOutcome[]);
+vi.mock("../../../src/reconciler/pass.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../../src/reconciler/pass.js")>();
   return {
     ...real,
-    runIncrementalPass: async (...args: Parameters<typeof real.runIncrementalPass>) => {
-      const out = await real.runIncrementalPass(...args);
+    runPass: async (...args: Parameters<typeof real.runPass>) => {
+      const out = await real.runPass(...args);
       outcomes.push(out);
       return out;
     },
@@ -94,57 +97,33 @@ ownership: {announceTables: [198]}
 vips: [${JSON.stringify(VIP_A)}]
 `;
 
-const routeKeyOf = (r: Route): string => `${r.family}|${r.table}|${r.dst}`;
-const groupOf = (r: Route): string => `${r.family}|${r.table}|${r.metric}`;
 const sortedTexts = <T>(items: readonly T[], text: (x: T) => string = (x) => JSON.stringify(x)): string[] => items.map(text).sort();
+const groupOfKey = (k: string): string => { const f = k.split("|"); return `${f[0]}|${f[1]}|${f[0] === "4" ? f[4] : f[3]}`; };
 
-/**
- * Checks that an incremental pass planned, in its scope, what the full plan of the same kernel
- * plans there: operations, drift and conflicts. Two decisions need more than the scope and are
- * compared for what the pass does with them:
- *   - deleting an address depends on every route (its preferred source users): the pass leaves
- *     it to a full pass (needFull), unless it finds the user in its own scope;
- *   - the reinstall guards judge a whole table (how many of a kernel protocol's routes are
- *     missing at once); the pass judges the routes of its scope. In a protected group (family,
- *     table, metric) that a guard holds back in either plan, reinstalls are not compared and
- *     drift is compared by kind and key (counted in `guardDivergences`; docs/reliability.md).
- */
-function checkExact(full: Plan, out: Extract<IncrementalOutcome, { ok: true }>, seen: { guardDivergences: number }): void {
-  const inc = out.result.plan!;
-  const { keys, tables, ruleIn, addressIn } = out.scope;
-  const routeIn = (r: Route): boolean => tables.has(r.table) || keys.has(routeKeyOf(r));
-  const opIn = (o: PlanOp): boolean => {
-    switch (o.kind) {
-      case "route.add": case "route.replace": case "route.delete": return routeIn(o.route);
-      case "rule.add": case "rule.delete": return ruleIn(o.rule);
-      case "address.add": case "address.delete": return addressIn(o.address);
-      case "sysctl.set": return true;
-    }
-  };
-  const conflictIn = (c: Conflict): boolean => {
-    const obj = c.desired ?? c.holder;
-    if (c.object === "sysctl") return true;
-    if (obj === undefined) return false;
-    if (c.object === "route") return routeIn(obj as Route);
-    return c.object === "rule" ? ruleIn(obj as Rule) : addressIn(obj as InterfaceAddress);
-  };
-  const guardedGroups = new Set([full, inc].flatMap((p) => p.guards.map((g) => `${g.family}|${g.table}|${g.metric}`)));
-  const guarded = (o: PlanOp): boolean => o.kind === "route.add" && o.route.protocol === 12 && guardedGroups.has(groupOf(o.route));
-  const inUse = (c: Conflict): boolean => c.reason === "address-in-use";
-  const driftText = (d: Drift): string => (guardedGroups.has(groupOf(d.expected)) ? `${d.kind} ${d.key}` : JSON.stringify(d));
+/** The kernel key of an operation, by kind. */
+function opIn(keys: KeySet, o: PlanOp): boolean {
+  switch (o.kind) {
+    case "route.add": case "route.replace": case "route.delete": return keys.routes.has(routeKey(o.route));
+    case "rule.add": case "rule.delete": return keys.rules.has(ruleKey(o.rule));
+    case "address.add": case "address.delete": return keys.addresses.has(addressKey(o.address));
+    case "sysctl.set": return keys.sysctls.has(sysctlKey(o.sysctl));
+  }
+}
 
-  const fullOps = full.ops.filter(opIn);
-  if (inc.ops.some(guarded) !== fullOps.some(guarded)) seen.guardDivergences++;
+function conflictIn(keys: KeySet, c: Conflict): boolean {
+  const set = { route: keys.routes, rule: keys.rules, address: keys.addresses, sysctl: keys.sysctls }[c.object];
+  return set.has(c.key);
+}
+
+/** Checks that an event pass planned, for its keys, exactly what the resync's plan plans there. */
+function checkExact(full: Plan, inc: Plan, keys: KeySet): void {
+  const groups = new Set([...keys.routes].map(groupOfKey));
   const compared = (what: string, a: string[], b: string[]) => expect({ what, items: a }).toEqual({ what, items: b });
-  compared("operations", sortedTexts(inc.ops.filter((o) => !guarded(o))),
-    sortedTexts(fullOps.filter((o) => !guarded(o) && o.kind !== "address.delete")));
-  compared("drift", sortedTexts(inc.drift, driftText), sortedTexts(full.drift.filter((d) => routeIn(d.expected)), driftText));
-  const fullConflicts = full.conflicts.filter(conflictIn);
-  compared("conflicts", sortedTexts(inc.conflicts.filter((c) => !inUse(c))), sortedTexts(fullConflicts.filter((c) => !inUse(c))));
-  const incInUse = new Set(sortedTexts(inc.conflicts.filter(inUse)));
-  const deletionLeftToFull = fullOps.some((o) => o.kind === "address.delete")
-    || fullConflicts.some((c) => inUse(c) && !incInUse.has(JSON.stringify(c)));
-  if (deletionLeftToFull) expect(out.needFull, "an address deletion in scope is left to a full pass").toBeDefined();
+  compared("operations", sortedTexts(inc.ops), sortedTexts(full.ops.filter((o) => opIn(keys, o))));
+  compared("withheld", sortedTexts(inc.withheld), sortedTexts(full.withheld.filter((o) => opIn(keys, o))));
+  compared("drift", sortedTexts(inc.drift), sortedTexts(full.drift.filter((d) => keys.routes.has(d.key))));
+  compared("conflicts", sortedTexts(inc.conflicts), sortedTexts(full.conflicts.filter((c) => conflictIn(keys, c))));
+  compared("guards", sortedTexts(inc.guards), sortedTexts(full.guards.filter((g) => groups.has(`${g.family}|${g.table}|${g.metric}`))));
 }
 
 /** Plans the kernel `sim` holds with a full pass of a second reconciler (the incremental one's cache untouched). */
@@ -157,11 +136,11 @@ async function fullPlan(auditor: Reconciler, auditorDp: WatchedDataplane, sim: K
   return p;
 }
 
-describe("incremental passes (property)", () => {
-  it("never change a foreign object, plan exactly what a full pass plans in their scope, and end where a full pass would", async () => {
+describe("one pass for resyncs and events (property)", () => {
+  it("never changes a foreign object, plans for its keys exactly what a resync plans there, knows the resync's findings, and ends where a resync would", async () => {
     const live = loadKernelFixture("bird2-node");
     const protectedDsts = [...new Set(live.routes.filter((r) => r.family === 4 && r.table === 254 && r.protocol === 12 && r.nexthops.length === 1).map((r) => r.dst))].slice(0, 6);
-    const seen = { incremental: 0, compared: 0, linkFlushes: 0, vipSourced: 0, nexthopDeletes: 0, addressDeletes: 0, sourced6: 0, guardDivergences: 0 };
+    const seen = { incremental: 0, compared: 0, linkFlushes: 0, vipSourced: 0, nexthopDeletes: 0, addressDeletes: 0, sourced6: 0, rereads: 0 };
     await fc.assert(fc.asyncProperty(fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }), async (rounds) => {
       const dp = new WatchedDataplane(KernelSim.from(live), links);
       const auditorDp = new WatchedDataplane(new KernelSim(), links);
@@ -174,20 +153,26 @@ describe("incremental passes (property)", () => {
         /** One apply(), checked: safety, and the incremental plan against the full plan of the same kernel. */
         const applyChecked = async (): Promise<void> => {
           const before = dp.sim.snapshot();
+          const reads = dp.reads.routes;
           const full = await fullPlan(auditor, auditorDp, dp.sim, () => rec.getVips());
           outcomes.length = 0;
           const res = await rec.apply();
+          if (res.mode === "incremental" && dp.reads.routes > reads) seen.rereads++;
           const after = dp.sim.snapshot();
           // Nothing foreign changed; nothing new but ours and BIRD's reinstalled routes.
           const reinstalled = after.routes.filter((r) => classifyRoute(rec.policy, r) === "protected");
           const broken = checkSafety(before, after, rec.policy) ?? checkCreatedOnlyOurs(before, after, rec.policy, reinstalled);
           if (broken !== undefined) throw new Error(`${res.mode} pass: ${broken}`);
           for (const out of outcomes) {
-            if (!out.ok || out.result.plan === undefined) continue; // a full pass runs instead
+            if (out.result.mode !== "incremental" || out.result.plan === undefined || out.keys === undefined || out.keys === "all") continue;
             seen.incremental++;
-            checkExact(full, out, seen);
+            checkExact(full, out.result.plan, out.keys);
             seen.compared++;
           }
+          // Every key's findings as last planned are the resync's findings of the same kernel.
+          const known = rec.currentFindings();
+          expect(sortedTexts(known.drift)).toEqual(sortedTexts(full.drift));
+          expect(sortedTexts(known.conflicts)).toEqual(sortedTexts(full.conflicts));
         };
         await applyChecked(); // the first one is full: it builds the cache
         const sourceTables = [...new Set(dp.sim.routes.filter((r) => r.protocol === 201 && r.table >= 1000 && r.table < 2000).map((r) => r.table))];
@@ -290,11 +275,12 @@ describe("incremental passes (property)", () => {
         await auditor.stop();
       }
     }), { numRuns: RUNS, seed: Number(process.env.FC_SEED ?? 20261122) });
-    // The property must exercise incremental passes and the new kernel behaviours, not only the full-pass fallback.
+    if (process.env.FW_DEBUG_SEEN) console.log(seen);
+    // The property must exercise event passes, their re-reads and the kernel behaviours, not only resyncs.
     expect(seen.incremental).toBeGreaterThan(RUNS);
     expect(seen.compared).toBe(seen.incremental);
     // Each kernel behaviour happens in some sequence (a few dozen times at 100 sequences; too few
     // sequences, as in mutation runs, may miss one).
-    if (RUNS >= 50) for (const k of ["linkFlushes", "vipSourced", "sourced6", "nexthopDeletes", "addressDeletes"] as const) expect(seen[k], k).toBeGreaterThan(0);
+    if (RUNS >= 50) for (const k of ["linkFlushes", "vipSourced", "sourced6", "nexthopDeletes", "addressDeletes", "rereads"] as const) expect(seen[k], k).toBeGreaterThan(0);
   }, 600_000);
 });
