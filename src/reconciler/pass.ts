@@ -105,7 +105,10 @@ export interface PassOutcome {
   result: PassResult;
   /** "all" (a resync) or the closed dirty keys (an event pass); absent when nothing was planned. */
   keys?: "all" | KeySet;
+  /** Why the next pass must be a resync. */
   resync?: string;
+  /** Why this pass, asked for events, ran as a resync (a read or a BIRD query failed, too much changed). */
+  fellBack?: string;
 }
 
 /** Reads the whole kernel view; never throws. */
@@ -202,20 +205,22 @@ function writeOp(t: Trackers, op: PlanOp): void {
 export async function runPass(deps: PassDeps, state: PassState, scope: "all" | PassScope, options: PassOptions): Promise<PassOutcome> {
   const t0 = deps.clock.now();
   let observed: { result: PassResult; keys?: "all" | KeySet } | undefined;
-  let resync: string | undefined;
+  let fellBack: string | undefined;
   if (scope !== "all" && state.bird !== undefined) {
     try {
       observed = await observeEvents(deps, state, scope, options);
     } catch (err) {
-      resync = `an event pass could not observe its scope: ${err instanceof Error ? err.message : String(err)}`;
+      fellBack = `an event pass could not observe its scope: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
   observed ??= await observeAll(deps, state, options);
   const { result, keys } = observed;
+  const extra = fellBack === undefined ? {} : { fellBack };
   if (keys === undefined) {
     result.elapsedMs = deps.clock.now() - t0;
-    return { result, resync: "the kernel could not be read" };
+    return { result, resync: "the kernel could not be read", ...extra };
   }
+  let resync: string | undefined;
   const planOptions: PlanOptions = {
     observationComplete: result.observationComplete, repairProtected: deps.config.protect.repair, reinstallLimit: deps.config.protect.reinstallLimit,
   };
@@ -231,5 +236,5 @@ export async function runPass(deps: PassDeps, state: PassState, scope: "all" | P
   if (!result.observationComplete) resync ??= "the observation was incomplete";
   if (options.purge) resync ??= "a purge desired nothing";
   result.elapsedMs = deps.clock.now() - t0;
-  return resync === undefined ? { result, keys } : { result, keys, resync };
+  return resync === undefined ? { result, keys, ...extra } : { result, keys, resync, ...extra };
 }

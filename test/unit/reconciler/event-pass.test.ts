@@ -165,14 +165,14 @@ protect: {kernelProtocols: [kernel1], repair: reinstall}
     expect(dp.sim.rules.some((r) => r.priority === 1500 && r.protocol === 0)).toBe(true);
   });
 
-  it("removing a VIP removes its routes and rule at once and its address in the same call (full pass)", async () => {
+  it("removing a VIP removes its routes, rule and address in one event pass", async () => {
     const { dp, rec } = await setup();
     const foreign201 = dp.sim.routes.filter((r) => r.protocol === 201); // proto 201 in unmanaged table 100: not ours
     await rec.apply();
     expect(dp.sim.addresses.some((a) => a.address === "10.111.100.9")).toBe(true);
     rec.setVips([]);
     const res = await rec.apply();
-    expect(res.mode).toBe("full"); // the address deletion needs every route: the pass went on in full
+    expect(res.mode).toBe("incremental"); // the address's users are in the trackers' indexes: no resync
     const kinds = res.applied!.results.map((r) => r.op.kind);
     expect(kinds).toContain("rule.delete");
     expect(kinds).toContain("address.delete");
@@ -181,15 +181,24 @@ protect: {kernelProtocols: [kernel1], repair: reinstall}
     expect(dp.sim.routes.filter((r) => r.protocol === 201)).toEqual(foreign201);
   });
 
-  it("a monitor restart, a truncated batch or an unparsed event in a big table forces a full pass", async () => {
+  it("a monitor restart or a truncated batch forces a resync; an event without the route's details re-reads its table", async () => {
     const { dp, rec } = await setup();
     await rec.apply();
     dp.onChange?.({ kinds: ["route"], routes: [], routesTruncated: false, events: 1, resync: true });
+    expect(rec.fullPassReason).toMatch(/monitor restarted/);
+    expect((await rec.apply()).mode).toBe("full");
+    dp.onChange?.({ kinds: ["route"], routes: [], routesTruncated: true, events: 1, resync: false });
     expect((await rec.apply()).mode).toBe("full");
     dp.onChange?.({ kinds: ["route"], routes: [{ family: 4, table: 254, dst: "10.9.9.0/24", deleted: false }], routesTruncated: false, events: 1, resync: false });
-    expect(rec.fullPassReason).toMatch(/table 254/);
-    expect((await rec.apply()).mode).toBe("full");
+    expect(rec.fullPassReason).toBeUndefined();
+    dp.routeReads = [];
     expect((await rec.apply()).mode).toBe("incremental");
+    expect(dp.routeReads).toEqual([{ family: 4, table: 254 }]);
+    // an event the monitor parser could not read at all: both families are read again
+    dp.onChange?.({ kinds: ["route"], routes: [], routesTruncated: false, events: 1, unreadRoutes: 1, resync: false });
+    dp.routeReads = [];
+    expect((await rec.apply()).mode).toBe("incremental");
+    expect(dp.routeReads).toEqual([{ family: 4 }, { family: 6 }]);
   });
 
   it("without its own kernel watch the reconciler always runs full passes", async () => {

@@ -1,7 +1,7 @@
 // Routes the kernel removes without an event (IPv4 over a link that went down, IPv4 using a
 // deleted address as preferred source) and what it keeps (a multipath route with a nexthop on
-// another link): the incremental pass must plan what a full pass plans. Bugs found by the
-// incremental property (test/unit/reconciler/incremental.prop.test.ts), fixed in incremental.ts.
+// another link): the event pass re-reads the scope such an action touches (never imitates it) and
+// must plan what a resync plans. Cases found by the property (one-pass.prop.test.ts).
 import { afterEach, describe, expect, it } from "vitest";
 import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { parseConfigText } from "../../../src/config/parse.js";
@@ -55,7 +55,7 @@ vips:
   return { dp, rec, fullOps, applyLikeFull };
 }
 
-describe("incremental passes and the kernel's silent flushes", () => {
+describe("event passes and the kernel's silent flushes", () => {
   it("a protected route freed by a flushed foreign route (its source address deleted) is reinstalled by the same incremental pass", async () => {
     const { dp, rec, fullOps } = await setup();
     await rec.apply();
@@ -69,8 +69,10 @@ describe("incremental passes and the kernel's silent flushes", () => {
     dp.addressDel(dp.sim.addresses.find((a) => a.address === "10.111.100.9")!);
     const expected = await fullOps();
     expect(expected).toContain(`route.add reinstall protected route BIRD exports: 0.0.0.0/0 via 10.111.1.1 dev na0 table main metric 32 proto bird`);
+    dp.routeReads = [];
     const res = await rec.apply();
     expect(res.mode).toBe("incremental");
+    expect(dp.routeReads).toEqual([{ family: 4 }]); // the removal's silent flush: IPv4 routes re-read
     expect(res.plan?.ops.map((o) => `${o.kind} ${o.reason}`).sort()).toEqual(expected.sort());
     expect((await rec.plan()).plan?.ops).toEqual([]);
   });
@@ -80,8 +82,12 @@ describe("incremental passes and the kernel's silent flushes", () => {
     await rec.apply();
     dp.linkSet("nb0", false);
     let expected = await fullOps();
+    dp.routeReads = [];
+    const linkReads = dp.reads.links;
     let res = await rec.apply();
     expect(res.mode).toBe("incremental");
+    expect(dp.reads.links).toBe(linkReads + 1);
+    expect(dp.routeReads.map((r) => r.family).sort()).toEqual([4, 6]); // the link went down: every route re-read
     expect(res.plan?.ops.map((o) => `${o.kind} ${o.reason}`).sort()).toEqual(expected.sort());
     // The kernel keeps the 45 IPv4 multipath routes over na0 and nb0 (nb0's nexthop dead): an
     // event at one of their keys must not make the pass think BIRD's route is missing.
