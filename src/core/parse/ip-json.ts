@@ -31,6 +31,9 @@ const wireNexthop = z.looseObject({
   flags,
 });
 
+/** The nexthop object of a route through one (`nhid`), as `-details` prints it (`nh_info`). */
+const wireNhInfo = z.looseObject({ gateway: z.string().optional(), dev: z.string().optional(), flags });
+
 /** One element of `ip -json route show` output. */
 export const wireRoute = z.looseObject({
   type: z.string().optional(),
@@ -47,6 +50,7 @@ export const wireRoute = z.looseObject({
   dsfield: numOrStr.optional(),
   flags,
   nexthops: z.array(wireNexthop).optional(),
+  nh_info: wireNhInfo.optional(),
 });
 
 /** One element of `ip -json rule show` output. */
@@ -152,6 +156,11 @@ export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family, def
     for (const n of w.nexthops) nexthops.push(toNexthop(n, family));
   } else if (w.gateway !== undefined || w.via !== undefined || w.dev !== undefined) {
     nexthops = [toNexthop({ gateway: w.gateway, via: w.via, dev: w.dev, flags: w.flags }, family)];
+  } else if (w.nh_info !== undefined && (w.nh_info.gateway !== undefined || w.nh_info.dev !== undefined)) {
+    // A route through a nexthop object (zebra's, `nhid`) shows its nexthop only while
+    // net.ipv4.nexthop_compat_mode is 1; at 0 it carries the `nhid` alone, and `-details` adds
+    // the object. A group object lists member ids only: such a route stays without nexthops here.
+    nexthops = [toNexthop(w.nh_info, family)];
   } else nexthops = [];
   if (nexthops.length > 1) nexthops.sort(compareNexthops);
   // IPv6: the kernel turns a requested metric 0 into 1024, but its own local routes do carry
@@ -215,6 +224,8 @@ export function isWireRoute(v: unknown): v is z.infer<typeof wireRoute> {
   const m = v.metric;
   if (m !== undefined && !(Number.isSafeInteger(m) && (m as number) >= 0)) return false;
   if (!isFlags(v.flags)) return false;
+  const nh = v.nh_info;
+  if (nh !== undefined && !(isObj(nh) && isStr(nh.gateway) && isStr(nh.dev) && isFlags(nh.flags))) return false;
   const nhs = v.nexthops;
   if (nhs !== undefined) {
     if (!Array.isArray(nhs)) return false;
