@@ -14,7 +14,7 @@
 import { PROTO } from "../model/names.js";
 import type { Route } from "../model/route.js";
 import { classifyRoute, type OwnershipPolicy } from "../ownership.js";
-import { groupId, parseRouteKey, siteId } from "./route-key.js";
+import { groupId, siteId } from "./route-key.js";
 import { addToSet, addToSlot, bumpCount, removeFromSet, removeFromSlot, type Slot } from "./slot.js";
 
 /** A group of protected routes with its exact total and missing keys. */
@@ -53,7 +53,7 @@ export class RouteIndexes {
   liveChanged(key: string, before: readonly Route[], after: readonly Route[], protectedRoute: Route | undefined): void {
     for (const r of before) this.indexLive(r, -1);
     for (const r of after) this.indexLive(r, +1);
-    const table = parseRouteKey(key).table;
+    const table = (after[0] ?? before[0])!.table; // a change has a value on one side at least
     if (after.some((r) => classifyRoute(this.policy, r) === "ours")) addToSet(this.oursByTable, table, key);
     else removeFromSet(this.oursByTable, table, key);
     if (protectedRoute !== undefined && (before.length === 0) !== (after.length === 0)) {
@@ -63,7 +63,7 @@ export class RouteIndexes {
 
   /** Our desired route at `key` changed. */
   desiredChanged(key: string, before: Route | undefined, after: Route | undefined): void {
-    const table = parseRouteKey(key).table;
+    const table = (after ?? before)!.table;
     if (before?.prefsrc !== undefined) removeFromSet(this.desiredByPrefsrc, before.prefsrc, key);
     if (after === undefined) removeFromSet(this.desiredByTable, table, key);
     else addToSet(this.desiredByTable, table, key);
@@ -72,7 +72,7 @@ export class RouteIndexes {
 
   /** The protected route at `key` changed; `liveEmpty` when the kernel holds nothing at the key. */
   protectedChanged(key: string, before: Route | undefined, after: Route | undefined, liveEmpty: boolean): void {
-    const gid = groupId(parseRouteKey(key));
+    const gid = groupId((after ?? before)!);
     if (before !== undefined) {
       this.setMissing(key, before, false);
       const g = this.groups.get(gid)!;

@@ -68,6 +68,7 @@ export class RouteTracker {
 
   private touch(key: string, before: readonly Route[], after: readonly Route[]): void {
     const d = this.dirty();
+    if (d.everything) return;
     d.routes.add(key);
     for (const r of before) if (r.prefsrc !== undefined) d.ips.add(r.prefsrc);
     for (const r of after) if (r.prefsrc !== undefined) d.ips.add(r.prefsrc);

@@ -26,6 +26,7 @@ describe("route keys", () => {
 describe("stores", () => {
   it("a desired set marks its key dirty once; setting the same value again marks nothing", () => {
     const t = createTrackers(policy);
+    expect(t.takeDirty().everything).toBe(true); // never planned: everything is to be planned
     t.routes.desired.set(ours("10.0.0.0/24"));
     expect([...t.takeDirty().routes]).toEqual([routeKey(ours("10.0.0.0/24"))]);
     t.routes.desired.set(ours("10.0.0.0/24"));
