@@ -131,7 +131,9 @@ describe.skipIf(skip !== undefined)("FRR's zebra + bgpd beside fibwarden", () =>
   // proto 4: `ip -json` then prints "static" for staticd's routes and fibwarden reads protocol 4.
   // Still alien (neither is fibwarden's), but the wrong number: fibwarden's reads need `ip -N` or
   // the host's rt_protos. Marked as failing while that holds; it passes on a host without the file.
-  (iprouteNamesStatic196() ? it.fails : it)("reads staticd's routes with protocol 196", async () => {
+  // FRR's rt_protos.d names 196 `static`, the name of 4: fibwarden reads with `ip -N` (numbers).
+  it("reads staticd's routes with protocol 196, whatever name rt_protos.d gives it", async () => {
+    expect(iprouteNamesStatic196(), "this host's iproute2 names 196 static (the trap this test is about)").toBe(true);
     const { topo } = get().value;
     const read = await createKernelDataplane({ netns: topo.ns.node.name, timeoutMs: 30_000 }).readRoutes(4);
     const route = read.find((r) => r.table === FRR_PLAN.vipTable && r.dst === `${VIP1}/32` && r.metric === 20);

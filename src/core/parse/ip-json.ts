@@ -15,7 +15,7 @@ import { canonicalPrefix, type Family } from "../net/ip.js";
 import type { InterfaceAddress } from "../model/address.js";
 import { protocolNumber, scopeNumber, tableNumber } from "../model/names.js";
 import { IPV6_DEFAULT_METRIC, validateRoute } from "../model/normalize.js";
-import { compareNexthops, isNexthopLessType, ROUTE_TYPES, type Nexthop, type Route, type RouteType } from "../model/route.js";
+import { compareNexthops, isNexthopLessType, routeTypeOf, type Nexthop, type Route } from "../model/route.js";
 import type { Rule, RuleAction } from "../model/rule.js";
 import { canonicalJson } from "../plan/canonical-json.js";
 import { canonicalAddressMemo, canonicalPrefixFast, createMemo } from "./fast-canonical.js";
@@ -125,7 +125,6 @@ const protocolOf = createMemo(1024, (t) => protocolNumber(t));
 const scopeOf = createMemo(64, (t) => scopeNumber(t));
 const lookupName = (memo: (k: string) => number | undefined, slow: (v: number) => number | undefined, v: string | number): number | undefined =>
   typeof v === "string" ? memo(v) : slow(v);
-const ROUTE_TYPE_SET: ReadonlySet<string> = new Set(ROUTE_TYPES);
 
 function toNexthop(w: z.infer<typeof wireNexthop>, family: Family): Nexthop {
   const nh: Nexthop = { weight: w.weight ?? 1, onlink: w.flags !== undefined && w.flags.includes("onlink") };
@@ -141,8 +140,8 @@ function toNexthop(w: z.infer<typeof wireNexthop>, family: Family): Nexthop {
  * `route show table N`, where iproute2 leaves the `table` key out of every route.
  */
 export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family, defaultTable = 254): Route {
-  const type = (w.type ?? "unicast") as RouteType;
-  if (!ROUTE_TYPE_SET.has(type)) fail("route", `unknown type ${JSON.stringify(w.type)}`, w);
+  const type = routeTypeOf(w.type ?? "unicast");
+  if (type === undefined) fail("route", `unknown type ${JSON.stringify(w.type)}`, w);
   const table = w.table === undefined ? defaultTable : lookupName(tableOf, tableNumber, w.table);
   if (table === undefined) fail("route", `unknown table ${JSON.stringify(w.table)}`, w);
   const protocol = w.protocol === undefined ? 3 : lookupName(protocolOf, protocolNumber, w.protocol);
