@@ -14,7 +14,8 @@
 import { PROTO } from "../model/names.js";
 import type { Route } from "../model/route.js";
 import { classifyRoute, type OwnershipPolicy } from "../ownership.js";
-import { groupId, siteId } from "./route-key.js";
+import { groupId } from "./route-key.js";
+import { SiteIndex } from "./site-index.js";
 import { addToSet, addToSlot, bumpCount, removeFromSet, removeFromSlot, type Slot } from "./slot.js";
 
 /** A group of protected routes with its exact total and missing keys. */
@@ -42,8 +43,8 @@ export class RouteIndexes {
   readonly desiredByPrefsrc = new Map<string, Set<string>>();
   readonly prefsrcSteady = new Map<string, number>();
   readonly prefsrcPending = new Map<string, Slot<Route>>();
-  readonly birdSites = new Map<string, Slot<number>>();
-  readonly shadowSites = new Map<string, Slot<Route>>();
+  readonly birdSites = new SiteIndex();
+  readonly shadowSites = new SiteIndex();
   readonly groups = new Map<string, TrackedGroup>();
   readonly missingByPrefsrc = new Map<string, Set<string>>();
 
@@ -111,7 +112,10 @@ export class RouteIndexes {
       if (owner === "ours" || r.protocol === PROTO.kernel) slot(this.prefsrcPending, r.prefsrc, r);
       else bumpCount(this.prefsrcSteady, r.prefsrc, n);
     }
-    if (owner === "protected") slot(this.birdSites, siteId(r), r.metric);
-    else if (isProtectedTable(this.policy, r.table)) slot(this.shadowSites, siteId(r), r);
+    const sites = owner === "protected" ? this.birdSites : isProtectedTable(this.policy, r.table) ? this.shadowSites : undefined;
+    if (sites !== undefined) {
+      if (n > 0) sites.add(r);
+      else sites.remove(r);
+    }
   }
 }
