@@ -18,7 +18,7 @@ import { desiredArb, liveArb, testPolicy } from "../../../support/arbitraries.js
 import { KernelSim } from "../../../support/kernel-sim.js";
 import { referencePlan } from "../../../support/reference-plan.js";
 import { checkCreatedOnlyOurs, checkSafety } from "../../../support/safety.js";
-import { applyEvent, desiredOf, eventArb, liveOf, restrictPlan } from "../../../support/tracker-events.js";
+import { applyEvent, denseDesired, denseLive, desiredOf, eventArb, liveOf, restrictPlan } from "../../../support/tracker-events.js";
 
 const RUNS = Math.max(30, Math.round(Number(process.env.FC_RUNS ?? 2000) / 10));
 const optionsArb = fc.record({
@@ -64,7 +64,7 @@ describe("planKeys over trackers (properties, after every step)", () => {
       counts: fc.option(fc.array(fc.tuple(fc.constantFrom(198, 1000, 1001, 254), fc.nat(3)), { maxLength: 3 }), { nil: undefined }),
       local: fc.option(fc.subarray(["192.168.100.1", "192.168.200.1", "fd00:100::2"]), { nil: undefined }),
     });
-    fc.assert(fc.property(liveArb(), desiredArb(), optionsArb, partialView, (live, desired, base, view) => {
+    fc.assert(fc.property(fc.oneof(liveArb(), denseLive), fc.oneof(desiredArb(), denseDesired), optionsArb, partialView, (live, desired, base, view) => {
       const options: PlanOptions = { ...base,
         ...(view.counts === undefined ? {} : { liveTableCounts: new Map(view.counts) }),
         ...(view.local === undefined ? {} : { localAddresses: new Set(view.local) }) };

@@ -137,6 +137,12 @@ describe("indexes", () => {
     expect(t.routes.protectedKeysAtSite(routeKey(bird("10.0.0.0/24", { metric: 0 })))).toEqual([routeKey(bird("10.0.0.0/24"))]);
   });
 
+  it("a site is family, table, destination and TOS: BIRD's route at another TOS is elsewhere", () => {
+    const t = loadTrackers(policy, empty, { ...empty, routes: [bird("10.0.0.0/24", { metric: 0, tos: 8 })] });
+    expect(t.routes.birdMetricsAt(bird("10.0.0.0/24"))).toEqual([]);
+    expect(t.routes.birdMetricsAt(bird("10.0.0.0/24", { tos: 8 }))).toEqual([0]);
+  });
+
   it("lookup rules are indexed by their table; other actions are not", () => {
     const t = createTrackers(policy);
     t.rules.desired.replace([makeRule({ priority: 1000, table: 1000, protocol: 201 }), makeRule({ priority: 1001, action: "blackhole", protocol: 201 })]);
