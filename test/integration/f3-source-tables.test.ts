@@ -7,6 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DoctorReportSchema } from "../../src/report/doctor-json.js";
 import { PlanReportSchema, type PlanReport } from "../../src/report/plan-json.js";
 import { buildTwoUplinkTopology, checkLabSupport, SCAN_TIME_QUIET_S, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
@@ -84,6 +85,30 @@ describe.skipIf(!support.ok)("F3: per-VIP source tables over two uplinks", () =>
     expect(again.report.operations).toEqual([]);
     expect(again.exitCode).toBe(0);
     expect(again.report.inSync).toBe(true);
+  });
+
+  it("strict rp_filter (1) on both uplinks and all: with the source tables both VIPs still connect, and doctor says OK for each", async () => {
+    // The reverse-path check looks up the client from the VIP (the request's destination is the
+    // reply's source), so the `from VIP lookup T` rule applies: T's default leaves by the link the
+    // request came in on, which is what strict mode demands (fib_validate_source).
+    const { plan: p, ns, lab } = topo();
+    const keys = ["net.ipv4.conf.all.rp_filter", `net.ipv4.conf.${p.uplinks.a.node.ifname}.rp_filter`, `net.ipv4.conf.${p.uplinks.b.node.ifname}.rp_filter`];
+    for (const k of keys) await lab.setSysctl(ns.node, k, 1);
+    try {
+      expect(await tryConnect(ns.client.name, VIP1, PORT)).toBe("ok");
+      expect(await tryConnect(ns.client.name, VIP2, PORT)).toBe("ok");
+      for (const [vip, link] of [[VIP1, p.uplinks.a], [VIP2, p.uplinks.b]] as const) {
+        const r = await runFibwarden(["doctor", "--vip", vip, "--client", p.client.client.ipv4, "--config", cfgReturn, "--output", "json"]);
+        const report = DoctorReportSchema.parse(JSON.parse(r.stdout));
+        expect(r.exitCode, r.stdout).toBe(0);
+        expect(report.verdict.code).toBe("OK");
+        // no drop where the requests come in; the other uplink (replies do not leave there) is named
+        expect(report.findings.filter((f) => f.code === "REVERSE_PATH_DROP").map((f) => [f.severity, f.interface]))
+          .toEqual([["warning", (link === p.uplinks.a ? p.uplinks.b : p.uplinks.a).node.ifname]]);
+      }
+    } finally {
+      for (const k of keys) await lab.setSysctl(ns.node, k, 0);
+    }
   });
 
   it("a foreign deletion of a protected route is drift (exit 2), and reinstall puts it back with proto bird", async () => {

@@ -318,7 +318,7 @@ describe.skipIf(SKIP !== undefined)("kernel adapter in namespace (real ip, real 
   describe("bad input", () => {
     it("`ip` missing: FW_KERNEL_READ naming the command", async () => {
       const missing = createKernelDataplane({ ipPath: "/nonexistent/ip", netns: NS, timeoutMs: 5_000 });
-      await expect(missing.readRoutes(4)).rejects.toMatchObject({ code: "FW_KERNEL_READ", message: expect.stringMatching(/^`\/nonexistent\/ip -n \S+ -4 -json -details route show table all` could not be started/) });
+      await expect(missing.readRoutes(4)).rejects.toMatchObject({ code: "FW_KERNEL_READ", message: expect.stringMatching(/^`\/nonexistent\/ip -n \S+ -4 -N -json -details route show table all` could not be started/) });
       await expect(missing.readRules(6)).rejects.toMatchObject({ code: "FW_KERNEL_READ", message: expect.stringContaining("rule show") });
       const res = await missing.apply([ops.addRoute(makeRoute({ dst: "10.60.0.0/24", table: 1000, protocol: OURS, type: "blackhole" }))], { verify: "none" });
       expect(res.results[0]).toMatchObject({ status: "failed", error: expect.stringContaining("could not be started") });
@@ -345,7 +345,7 @@ describe.skipIf(SKIP !== undefined)("kernel adapter in namespace (real ip, real 
       const liar = createKernelDataplane({ ipPath: fakeIp("liar-ip", "[{\"type\":\"unicast\",\"dst\":5}]"), timeoutMs: 5_000 });
       const err = await liar.readRoutes(4).catch((e: unknown) => e);
       expect(isFibwardenError(err, "FW_KERNEL_READ")).toBe(true);
-      expect((err as Error).message).toMatch(/liar-ip -4 -json -details route show table all`: output failed validation/);
+      expect((err as Error).message).toMatch(/liar-ip -4 -N -json -details route show table all`: output failed validation/);
       const truncated = createKernelDataplane({ ipPath: fakeIp("cut-ip", "[{\"type\":\"blackhole\",\"dst\":\"10.0.0.0/8\"},{\"ty"), timeoutMs: 5_000 });
       await expect(truncated.readRoutes(4)).rejects.toMatchObject({ code: "FW_KERNEL_READ", message: expect.stringContaining("before the JSON array is closed") });
       const badRules = createKernelDataplane({ ipPath: fakeIp("rules-ip", "[{\"priority\":\"x\"}]"), timeoutMs: 5_000 });

@@ -45,11 +45,11 @@ const VIPS = { 4: ["192.168.100.1", "192.168.100.2"], 6: ["fd00:100::1"] } as co
 function denseRouteArb(protocol: fc.Arbitrary<number>, table: fc.Arbitrary<number>): fc.Arbitrary<Route> {
   return fc.record({
     six: fc.boolean(), d: fc.nat(2), table, protocol, m: fc.nat(1), type: fc.constantFrom("unicast", "unicast", "unicast", "blackhole") as fc.Arbitrary<"unicast" | "blackhole">,
-    gw: fc.boolean(), dev: fc.constantFrom("eth0", "eth1"), src: fc.constantFrom(undefined, undefined, 0, 1),
-  }).map(({ six, d, table: t, protocol: proto, m, type, gw, dev, src }) => {
+    gw: fc.boolean(), dev: fc.constantFrom("eth0", "eth1"), src: fc.constantFrom(undefined, undefined, 0, 1), tos: fc.constantFrom(0, 0, 0, 8),
+  }).map(({ six, d, table: t, protocol: proto, m, type, gw, dev, src, tos }) => {
     const dst = six ? ["fd00::/64", "fd00:1::/64", "fd00:100::1/128"][d]! : ["10.0.0.0/24", "10.0.1.0/24", "192.168.100.1/32"][d]!;
     const vips = VIPS[six ? 6 : 4];
-    return makeRoute({ family: six ? 6 : 4, dst, table: t, protocol: proto, type, metric: six ? [1024, 32][m]! : [0, 32][m]!,
+    return makeRoute({ family: six ? 6 : 4, dst, table: t, protocol: proto, type, metric: six ? [1024, 32][m]! : [0, 32][m]!, tos: six ? 0 : tos,
       nexthops: type === "unicast" ? [{ dev, ...(gw ? { gateway: six ? "fd00:1::1" : "10.1.1.1" } : {}) }] : [],
       ...(src === undefined ? {} : { prefsrc: vips[src % vips.length]! }) });
   });
@@ -75,11 +75,13 @@ const vipAddress = fc.record({ six: fc.boolean(), i: fc.nat(1), dev: fc.constant
     ...(!six && label ? { label: `${dev}:fw` } : {}) }));
 const oursAddress = fc.oneof(desiredArb().map((d) => d.addresses).filter((a) => a.length > 0).map((a) => a[0]!), vipAddress);
 const sysctl = sysctlsArb().chain((all) => fc.constantFrom(...all));
-const denseLive = fc.record({
+/** Live state from the dense pools (several routes per key, VIP addresses, BIRD routes at other metrics and TOS). */
+export const denseLive = fc.record({
   routes: fc.array(liveRoute, { maxLength: 12 }),
   addresses: fc.uniqueArray(fc.oneof(vipAddress, addressArb()), { selector: addressKey, maxLength: 4 }),
 }).chain(({ routes, addresses }) => liveArb().map((l) => ({ ...l, routes, addresses })));
-const denseDesired = fc.record({
+/** Desired state from the dense pools. */
+export const denseDesired = fc.record({
   routes: fc.array(oursRoute, { maxLength: 8 }),
   protectedRoutes: fc.array(birdRoute, { maxLength: 6 }),
   addresses: fc.array(oursAddress, { maxLength: 3 }),

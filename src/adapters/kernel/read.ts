@@ -67,10 +67,15 @@ async function readWholeDump<T>(command: string, dump: () => Promise<{ value: ()
   }
 }
 
-/** The argument list of a route dump of one family. */
+/**
+ * The argument list of a route dump of one family. `-N` (numeric): iproute2 names protocols,
+ * tables and scopes from /etc/iproute2/rt_protos, rt_protos.d and rt_tables, which other packages
+ * extend: FRR's rt_protos.d names 196 `static`, the name of 4, and a name a site gives 201 would
+ * not parse. Ownership rests on these numbers, so they are read as numbers.
+ */
 export function routeDumpArgs(family: Family, table?: number): string[] {
   const t = table === undefined ? "all" : String(assertIntegerInRange(table, 1, 0xffffffff, "table"));
-  return [`-${family}`, "-json", "-details", "route", "show", "table", t];
+  return [`-${family}`, "-N", "-json", "-details", "route", "show", "table", t];
 }
 
 /** Reads every route of `family` (in every table, or in `opts.table`). */
@@ -93,7 +98,7 @@ export async function readRoutes(ctx: IpContext, family: Family, opts: ReadOptio
 
 /** Reads every policy rule of `family`. */
 export async function readRules(ctx: IpContext, family: Family, opts: ReadOptions = {}): Promise<Rule[]> {
-  const args = [`-${family}`, "-json", "-details", "rule", "show"];
+  const args = [`-${family}`, "-N", "-json", "-details", "rule", "show"];
   const command = describeIp(ctx, args);
   return readWholeDump(command, async () => {
     const { stdout, stderr } = await runIp(ctx, args, { code: "FW_KERNEL_READ", signal: opts.signal });

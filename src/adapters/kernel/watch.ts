@@ -18,8 +18,8 @@ import { MonitorStream } from "../../core/parse/ip-monitor-stream.js";
 import type { KernelWatch, WatchOptions } from "../ports.js";
 import { describeIp, ipArgv, type IpContext } from "./ip-command.js";
 
-/** The monitor's argument list. */
-export const MONITOR_ARGS = ["monitor", "label", "route", "rule", "link", "address", "netconf"] as const;
+/** The monitor's argument list (`-N`: protocols, tables and types as numbers, see read.ts). */
+export const MONITOR_ARGS = ["-N", "monitor", "label", "route", "rule", "link", "address", "netconf"] as const;
 
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;

@@ -10,6 +10,17 @@ export const ROUTE_TYPES = [
 /** A kernel route type. */
 export type RouteType = (typeof ROUTE_TYPES)[number];
 
+const ROUTE_TYPE_SET: ReadonlySet<string> = new Set(ROUTE_TYPES);
+
+/**
+ * A route type as iproute2 prints it: its name, or its number under `ip -N` (RTN_UNICAST 1 to
+ * RTN_XRESOLVE 11, the order of ROUTE_TYPES); undefined for anything else.
+ */
+export function routeTypeOf(text: string): RouteType | undefined {
+  if (ROUTE_TYPE_SET.has(text)) return text as RouteType;
+  return /^(?:[1-9]|1[01])$/.test(text) ? ROUTE_TYPES[Number(text) - 1] : undefined;
+}
+
 /** One nexthop of a route. A single-path route has exactly one; blackhole-like routes none. */
 export interface Nexthop {
   /** Gateway address (canonical), absent for a direct (`dev` only) nexthop. */

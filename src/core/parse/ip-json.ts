@@ -15,7 +15,7 @@ import { canonicalPrefix, type Family } from "../net/ip.js";
 import type { InterfaceAddress } from "../model/address.js";
 import { protocolNumber, scopeNumber, tableNumber } from "../model/names.js";
 import { IPV6_DEFAULT_METRIC, validateRoute } from "../model/normalize.js";
-import { compareNexthops, isNexthopLessType, ROUTE_TYPES, type Nexthop, type Route, type RouteType } from "../model/route.js";
+import { compareNexthops, isNexthopLessType, routeTypeOf, type Nexthop, type Route } from "../model/route.js";
 import type { Rule, RuleAction } from "../model/rule.js";
 import { canonicalJson } from "../plan/canonical-json.js";
 import { canonicalAddressMemo, canonicalPrefixFast, createMemo } from "./fast-canonical.js";
@@ -30,6 +30,9 @@ const wireNexthop = z.looseObject({
   weight: z.number().int().optional(),
   flags,
 });
+
+/** The nexthop object of a route through one (`nhid`), as `-details` prints it (`nh_info`). */
+const wireNhInfo = z.looseObject({ gateway: z.string().optional(), dev: z.string().optional(), flags });
 
 /** One element of `ip -json route show` output. */
 export const wireRoute = z.looseObject({
@@ -47,6 +50,7 @@ export const wireRoute = z.looseObject({
   dsfield: numOrStr.optional(),
   flags,
   nexthops: z.array(wireNexthop).optional(),
+  nh_info: wireNhInfo.optional(),
 });
 
 /** One element of `ip -json rule show` output. */
@@ -121,7 +125,6 @@ const protocolOf = createMemo(1024, (t) => protocolNumber(t));
 const scopeOf = createMemo(64, (t) => scopeNumber(t));
 const lookupName = (memo: (k: string) => number | undefined, slow: (v: number) => number | undefined, v: string | number): number | undefined =>
   typeof v === "string" ? memo(v) : slow(v);
-const ROUTE_TYPE_SET: ReadonlySet<string> = new Set(ROUTE_TYPES);
 
 function toNexthop(w: z.infer<typeof wireNexthop>, family: Family): Nexthop {
   const nh: Nexthop = { weight: w.weight ?? 1, onlink: w.flags !== undefined && w.flags.includes("onlink") };
@@ -137,8 +140,8 @@ function toNexthop(w: z.infer<typeof wireNexthop>, family: Family): Nexthop {
  * `route show table N`, where iproute2 leaves the `table` key out of every route.
  */
 export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family, defaultTable = 254): Route {
-  const type = (w.type ?? "unicast") as RouteType;
-  if (!ROUTE_TYPE_SET.has(type)) fail("route", `unknown type ${JSON.stringify(w.type)}`, w);
+  const type = routeTypeOf(w.type ?? "unicast");
+  if (type === undefined) fail("route", `unknown type ${JSON.stringify(w.type)}`, w);
   const table = w.table === undefined ? defaultTable : lookupName(tableOf, tableNumber, w.table);
   if (table === undefined) fail("route", `unknown table ${JSON.stringify(w.table)}`, w);
   const protocol = w.protocol === undefined ? 3 : lookupName(protocolOf, protocolNumber, w.protocol);
@@ -152,6 +155,11 @@ export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family, def
     for (const n of w.nexthops) nexthops.push(toNexthop(n, family));
   } else if (w.gateway !== undefined || w.via !== undefined || w.dev !== undefined) {
     nexthops = [toNexthop({ gateway: w.gateway, via: w.via, dev: w.dev, flags: w.flags }, family)];
+  } else if (w.nh_info !== undefined && (w.nh_info.gateway !== undefined || w.nh_info.dev !== undefined)) {
+    // A route through a nexthop object (zebra's, `nhid`) shows its nexthop only while
+    // net.ipv4.nexthop_compat_mode is 1; at 0 it carries the `nhid` alone, and `-details` adds
+    // the object. A group object lists member ids only: such a route stays without nexthops here.
+    nexthops = [toNexthop(w.nh_info, family)];
   } else nexthops = [];
   if (nexthops.length > 1) nexthops.sort(compareNexthops);
   // IPv6: the kernel turns a requested metric 0 into 1024, but its own local routes do carry
@@ -215,6 +223,8 @@ export function isWireRoute(v: unknown): v is z.infer<typeof wireRoute> {
   const m = v.metric;
   if (m !== undefined && !(Number.isSafeInteger(m) && (m as number) >= 0)) return false;
   if (!isFlags(v.flags)) return false;
+  const nh = v.nh_info;
+  if (nh !== undefined && !(isObj(nh) && isStr(nh.gateway) && isStr(nh.dev) && isFlags(nh.flags))) return false;
   const nhs = v.nexthops;
   if (nhs !== undefined) {
     if (!Array.isArray(nhs)) return false;

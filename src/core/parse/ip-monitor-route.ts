@@ -22,9 +22,8 @@
 import { canonicalAddress, canonicalPrefix, type Family } from "../net/ip.js";
 import { protocolNumber, scopeNumber, tableNumber } from "../model/names.js";
 import { validateRoute } from "../model/normalize.js";
-import { compareNexthops, isNexthopLessType, ROUTE_TYPES, type Nexthop, type Route, type RouteType } from "../model/route.js";
+import { compareNexthops, isNexthopLessType, routeTypeOf, type Nexthop, type Route, type RouteType } from "../model/route.js";
 
-const ROUTE_TYPE_SET: ReadonlySet<string> = new Set(ROUTE_TYPES);
 
 /** Nexthop and route flags (print_rt_flags): state, not identity, except `onlink`. */
 const FLAG_WORDS: ReadonlySet<string> = new Set([
@@ -168,8 +167,9 @@ function readRouteLine(line: string): RouteWords | undefined {
   if (w.peek() === "Deleted") w.next();
   let type: RouteType = "unicast";
   const first = w.peek();
-  if (first !== undefined && ROUTE_TYPE_SET.has(first)) {
-    type = first as RouteType;
+  const named = first === undefined ? undefined : routeTypeOf(first);
+  if (named !== undefined) {
+    type = named;
     w.next();
   }
   const dst = w.next();

@@ -6,7 +6,7 @@
 // the watcher keeps them with their route event for ip-monitor-route.ts, which reads the whole route.
 import { tableNumber } from "../model/names.js";
 import { parseAddressEvent, parseRuleEvent, type AddressEvent, type RuleEvent } from "./ip-monitor-objects.js";
-import { ROUTE_TYPES, type Route } from "../model/route.js";
+import { routeTypeOf, type Route } from "../model/route.js";
 import { canonicalPrefix, type Family } from "../net/ip.js";
 
 /** The kinds of kernel objects a monitor event can be about. */
@@ -47,7 +47,6 @@ export interface MonitorEvent {
 const LABELS: Record<string, ChangeKind> = {
   "[ROUTE]": "route", "[RULE]": "rule", "[LINK]": "link", "[ADDR]": "address", "[NETCONF]": "netconf",
 };
-const TYPE_WORDS: ReadonlySet<string> = new Set(ROUTE_TYPES);
 
 function routeFamily(dst: string, words: readonly string[]): Family | undefined {
   if (dst.includes(":")) return 6;
@@ -68,7 +67,7 @@ export function parseRouteWords(text: string): RouteChange | undefined {
   let deleted = false;
   if (words[i] === "Deleted") { deleted = true; i++; }
   else if (words[i] === "Replaced") i++;
-  if (words[i] !== undefined && TYPE_WORDS.has(words[i]!)) i++;
+  if (words[i] !== undefined && routeTypeOf(words[i]!) !== undefined) i++; // a type name, or its number (`ip -N`)
   const dstText = words[i];
   if (dstText === undefined) return undefined;
   const family = routeFamily(dstText, words);

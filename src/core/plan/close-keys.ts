@@ -5,6 +5,16 @@ import type { DirtyKeys, KeySet } from "../track/dirty.js";
 import { groupId, parseRouteKey } from "../track/route-key.js";
 import type { Trackers } from "../track/trackers.js";
 
+/** Every key the trackers hold, per kind. */
+export function allKeys(t: Trackers): KeySet {
+  return {
+    routes: new Set([...t.routes.live.keys(), ...t.routes.desired.keys(), ...t.routes.protected.keys()]),
+    rules: new Set([...t.rules.live.keys(), ...t.rules.desired.keys()]),
+    addresses: new Set([...t.addresses.live.keys(), ...t.addresses.desired.keys()]),
+    sysctls: new Set(t.sysctls.desired.keys()),
+  };
+}
+
 interface Closure {
   routes: Set<string>;
   addresses: Set<string>;
@@ -53,6 +63,7 @@ function expandIp(t: Trackers, c: Closure, ip: string): void {
  * route key's table reaches the desired lookup rules of that table.
  */
 export function closeKeys(t: Trackers, dirty: DirtyKeys): KeySet {
+  if (dirty.everything) return allKeys(t);
   const c: Closure = { routes: new Set(), addresses: new Set(dirty.addresses), ips: new Set(), groups: new Set(), routeQueue: [], ipQueue: [] };
   for (const k of dirty.routes) addRoute(c, k);
   for (const ip of dirty.ips) addIp(c, ip);

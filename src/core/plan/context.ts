@@ -29,7 +29,7 @@ export function trackerSources(t: Trackers): PlanSources {
 }
 
 function memo<K, V>(cache: Map<K, V>, key: K, compute: () => V): V {
-  if (cache.has(key)) return cache.get(key)!;
+  if (cache.has(key)) return cache.get(key) as V;
   const v = compute();
   cache.set(key, v);
   return v;
@@ -37,8 +37,6 @@ function memo<K, V>(cache: Map<K, V>, key: K, compute: () => V): V {
 
 /** Memoized labels and cross-key answers of one planning call. */
 export class PlanContext {
-  private readonly routes = new Map<string, Label>();
-  private readonly protectedRoutes = new Map<string, Label | undefined>();
   private readonly addresses = new Map<string, Label>();
   private readonly desiredAddresses = new Map<string, Label | undefined>();
   private readonly groups = new Map<string, GroupVerdict>();
@@ -48,10 +46,12 @@ export class PlanContext {
 
   constructor(readonly trackers: Trackers, readonly policy: OwnershipPolicy, readonly options: PlanOptions, readonly sources: PlanSources) {}
 
+  // Route labels are not memoized: they are cheap given the memoized answers below, and a resync
+  // labels a million of them.
   /** Label of our route side at a route key. */
-  route(key: string): Label { return memo(this.routes, key, () => labelRoute(this, key)); }
+  route(key: string): Label { return labelRoute(this, key); }
   /** Label of the protected route at a route key (undefined when none). */
-  protectedRoute(key: string): Label | undefined { return memo(this.protectedRoutes, key, () => labelProtected(this, key)); }
+  protectedRoute(key: string): Label | undefined { return labelProtected(this, key); }
   /** Label of an address key. */
   address(key: string): Label { return memo(this.addresses, key, () => labelAddress(this, key)); }
   /** Label of the desired side of an address key. */

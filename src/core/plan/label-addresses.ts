@@ -6,7 +6,7 @@ import type { PlanContext } from "./context.js";
 import { describeAddress } from "./describe.js";
 import { guardAddressInUse, withholdDelete } from "./key-guards.js";
 import type { Conflict } from "./types.js";
-import { duplicateConflicts, isKept, stage, type Label } from "./verdict.js";
+import { duplicateConflicts, IGNORE, isKept, SEEN, stage, withConflicts, type Label } from "./verdict.js";
 
 /** The desired side of an address key (undefined when nothing is desired there). */
 export function labelDesiredAddress(ctx: PlanContext, key: string): Label | undefined {
@@ -22,7 +22,7 @@ export function labelDesiredAddress(ctx: PlanContext, key: string): Label | unde
     return conflict("held-by-alien", `address ${describeAddress(d)} is already assigned by someone else (${describeAddress(holder)}); left alone`,
       { holder, holderOwnership: "alien" });
   }
-  if (holder !== undefined) return { verdict: "seen", conflicts: [], drift: [] };
+  if (holder !== undefined) return SEEN;
   return { verdict: "create", conflicts: [], drift: [], op: stage({ kind: "address.add", address: d, reason: `missing: ${describeAddress(d)}` }, key) };
 }
 
@@ -47,9 +47,9 @@ export function countAddressSurvivors(ctx: PlanContext, ip: string): number {
 export function labelAddress(ctx: PlanContext, key: string): Label {
   const dups = duplicateConflicts("address", key, ctx.trackers.addresses.desired.duplicatesAt(key));
   const desired = ctx.addressDesired(key);
-  if (desired !== undefined && isKept(desired)) return { ...desired, conflicts: [...dups, ...desired.conflicts] };
+  if (desired !== undefined && isKept(desired)) return withConflicts(desired, dups);
   const conflicts = [...dups, ...(desired?.conflicts ?? [])];
-  if (!isAddressLeaving(ctx, key)) return { verdict: conflicts.length > 0 ? "conflict" : "ignore", conflicts, drift: [] };
+  if (!isAddressLeaving(ctx, key)) return conflicts.length > 0 ? { verdict: "conflict", conflicts, drift: [] } : IGNORE;
   const a = ctx.trackers.addresses.live.get(key)[0]!;
   const del: Label = { verdict: "delete", conflicts, drift: [],
     op: stage({ kind: "address.delete", address: a, reason: `not desired: ${describeAddress(a)}` }, key) };

@@ -10,7 +10,7 @@ import { groupId } from "../track/route-key.js";
 import { canonicalJson } from "./canonical-json.js";
 import type { PlanContext } from "./context.js";
 import { describeRoute } from "./describe.js";
-import { stage, type Label } from "./verdict.js";
+import { IGNORE, SEEN, stage, type Label } from "./verdict.js";
 
 function labelMissing(ctx: PlanContext, key: string, p: Route): Label {
   const verdict = ctx.group(groupId(p));
@@ -34,7 +34,7 @@ function labelPresent(ctx: PlanContext, key: string, p: Route, live: readonly Ro
       conflicts: [{ object: "route", key, reason: "protected-overwritten", desired: p, holder: foreign,
         holderOwnership: classifyRoute(ctx.policy, foreign), message: `BIRD's route ${p.dst} is held by proto ${protocolName(foreign.protocol)}: BIRD's kernel sync fails ("File exists", route marked !) at every scan while it stays, and fibwarden never evicts it` }] };
   }
-  if (live.length === 1 && routesEqual(live[0]!, p)) return { verdict: "seen", conflicts: [], drift: [] };
+  if (live.length === 1 && routesEqual(live[0]!, p)) return SEEN;
   return { verdict: "drift", conflicts: [], drift: [{ kind: "differs", key, expected: p, live: live[0], repaired: false,
     message: `kernel copy of ${p.dst} differs from BIRD's export: ${describeRoute(live[0]!)} vs ${describeRoute(p)}` }] };
 }
@@ -54,7 +54,7 @@ export function labelProtected(ctx: PlanContext, key: string): Label | undefined
   if (p === undefined) return undefined;
   const live = ctx.trackers.routes.live.get(key);
   // Explained by the kernel-metric guard: reported once, by the guard, and nothing else.
-  if (live.length === 0 && ctx.group(groupId(p)).explained.has(key)) return { verdict: "ignore", conflicts: [], drift: [] };
+  if (live.length === 0 && ctx.group(groupId(p)).explained.has(key)) return IGNORE;
   const label = live.length === 0 ? labelMissing(ctx, key, p) : labelPresent(ctx, key, p, live);
   const shadow = findShadow(ctx, p);
   if (shadow === undefined) return label;

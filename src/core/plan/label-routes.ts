@@ -9,9 +9,7 @@ import type { PlanContext } from "./context.js";
 import { describeRoute } from "./describe.js";
 import { withholdDelete } from "./key-guards.js";
 import type { Conflict } from "./types.js";
-import { duplicateConflicts, isKept, stage, type Label } from "./verdict.js";
-
-const none = (): Label => ({ verdict: "ignore", conflicts: [], drift: [] });
+import { duplicateConflicts, IGNORE, isKept, SEEN, stage, withConflicts, type Label } from "./verdict.js";
 
 /** The desired side: create, update, seen, or the first reason the desired route cannot be written. */
 function labelDesiredRoute(ctx: PlanContext, key: string, d: Route, live: readonly Route[]): Label {
@@ -37,7 +35,7 @@ function labelDesiredRoute(ctx: PlanContext, key: string, d: Route, live: readon
     return conflict("held-by-alien", `kernel key of ${describeRoute(d)} is held by alien route ${describeRoute(holder)}; not replaced`,
       { holder, holderOwnership: "alien" });
   }
-  if (routesEqual(holder, d)) return { verdict: "seen", conflicts: [], drift: [] };
+  if (routesEqual(holder, d)) return SEEN;
   return { verdict: "update", conflicts: [], drift: [], op: stage({ kind: "route.replace", route: d, previous: holder,
     reason: `differs: ${describeRoute(holder)} -> ${describeRoute(d)}` }, key) };
 }
@@ -45,9 +43,9 @@ function labelDesiredRoute(ctx: PlanContext, key: string, d: Route, live: readon
 /** The live side where nothing is kept: delete a lone route of ours, report a shared key without a desired route. */
 function labelLiveRoutes(ctx: PlanContext, key: string, live: readonly Route[], desired: boolean): Label {
   const ours = live.filter((r) => classifyRoute(ctx.policy, r) === "ours");
-  if (ours.length === 0) return none();
+  if (ours.length === 0) return IGNORE;
   if (live.length > 1) {
-    if (desired) return none(); // the desired side reported the key
+    if (desired) return IGNORE; // the desired side reported the key
     return { verdict: "conflict", drift: [], conflicts: [{ object: "route", key, reason: "ambiguous-key", holder: ours[0], holderOwnership: "ours",
       message: `${live.length} kernel routes share key ${key}, ${ours.length} of them ours; left alone` }] };
   }
@@ -63,8 +61,9 @@ export function labelRoute(ctx: PlanContext, key: string): Label {
   const d = routes.desired.get(key);
   const live = routes.live.get(key);
   const desired = d === undefined ? undefined : labelDesiredRoute(ctx, key, d, live);
-  if (desired !== undefined && isKept(desired)) return { ...desired, conflicts: [...dups, ...desired.conflicts] };
+  if (desired !== undefined && isKept(desired)) return withConflicts(desired, dups);
   const rest = labelLiveRoutes(ctx, key, live, d !== undefined);
-  const conflicts = [...dups, ...(desired?.conflicts ?? []), ...rest.conflicts];
-  return { ...rest, verdict: rest.verdict === "ignore" && conflicts.length > 0 ? "conflict" : rest.verdict, conflicts };
+  const earlier = desired === undefined ? dups : [...dups, ...desired.conflicts];
+  if (earlier.length === 0) return rest;
+  return { ...rest, verdict: rest.verdict === "ignore" ? "conflict" : rest.verdict, conflicts: [...earlier, ...rest.conflicts] };
 }

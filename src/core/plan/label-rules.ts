@@ -8,7 +8,7 @@ import type { PlanContext } from "./context.js";
 import { describeRule } from "./describe.js";
 import { guardTableEmpty, withholdDelete } from "./key-guards.js";
 import type { Conflict } from "./types.js";
-import { duplicateConflicts, isKept, stage, type Label } from "./verdict.js";
+import { duplicateConflicts, IGNORE, isKept, SEEN, stage, withConflicts, type Label } from "./verdict.js";
 
 function labelDesiredRule(ctx: PlanContext, key: string, d: Rule, live: readonly Rule[]): Label {
   const conflict = (reason: Conflict["reason"], message: string, extra: Partial<Conflict> = {}): Label =>
@@ -24,7 +24,7 @@ function labelDesiredRule(ctx: PlanContext, key: string, d: Rule, live: readonly
   }
   // A holder of ours is the desired rule itself: the key is every selector and the action, and
   // both carry our protocol. Nothing to do.
-  const label: Label = holder !== undefined ? { verdict: "seen", conflicts: [], drift: [] }
+  const label: Label = holder !== undefined ? SEEN
     : { verdict: "create", conflicts: [], drift: [], op: stage({ kind: "rule.add", rule: d, reason: `missing: ${describeRule(d)}` }, key) };
   return guardTableEmpty(ctx, key, d, label);
 }
@@ -36,10 +36,10 @@ export function labelRule(ctx: PlanContext, key: string): Label {
   const d = rules.desired.get(key);
   const live = rules.live.get(key);
   const desired = d === undefined ? undefined : labelDesiredRule(ctx, key, d, live);
-  if (desired !== undefined && isKept(desired)) return { ...desired, conflicts: [...dups, ...desired.conflicts] };
+  if (desired !== undefined && isKept(desired)) return withConflicts(desired, dups);
   const conflicts = [...dups, ...(desired?.conflicts ?? [])];
   const r = live[0];
-  if (live.length !== 1 || classifyRule(ctx.policy, r!) !== "ours") return { verdict: conflicts.length > 0 ? "conflict" : "ignore", conflicts, drift: [] };
+  if (live.length !== 1 || classifyRule(ctx.policy, r!) !== "ours") return conflicts.length > 0 ? { verdict: "conflict", conflicts, drift: [] } : IGNORE;
   const reason = d !== undefined ? `its table would be empty: ${describeRule(r!)}` : `not desired: ${describeRule(r!)}`;
   return withholdDelete(ctx, { verdict: "delete", conflicts, drift: [], op: stage({ kind: "rule.delete", rule: r!, reason }, key) });
 }

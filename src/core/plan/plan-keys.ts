@@ -45,17 +45,27 @@ import type { PlanGuard } from "./guards.js";
 import type { Plan, PlanOptions } from "./types.js";
 import type { Label } from "./verdict.js";
 
-/** Every key the trackers hold, per kind. */
-export function allKeys(t: Trackers): KeySet {
+/** Every key the trackers hold, without building sets: each side's keys not already listed. */
+function everyKey(t: Trackers): { [K in keyof KeySet]: Iterable<string> } {
+  function* union(...stores: ReadonlyArray<{ keys(): Iterable<string>; has(k: string): boolean }>): Generator<string> {
+    for (let i = 0; i < stores.length; i++) {
+      for (const k of stores[i]!.keys()) {
+        let listed = false;
+        for (let j = 0; j < i && !listed; j++) listed = stores[j]!.has(k);
+        if (!listed) yield k;
+      }
+    }
+  }
+  const { routes, rules, addresses } = t;
   return {
-    routes: new Set([...t.routes.live.keys(), ...t.routes.desired.keys(), ...t.routes.protected.keys()]),
-    rules: new Set([...t.rules.live.keys(), ...t.rules.desired.keys()]),
-    addresses: new Set([...t.addresses.live.keys(), ...t.addresses.desired.keys()]),
-    sysctls: new Set(t.sysctls.desired.keys()),
+    routes: union(routes.live, routes.desired, routes.protected),
+    rules: union(rules.live, rules.desired),
+    addresses: union(addresses.live, addresses.desired),
+    sysctls: t.sysctls.desired.keys(),
   };
 }
 
-function* labelScope(ctx: PlanContext, scope: KeySet): Generator<Label> {
+function* labelScope(ctx: PlanContext, scope: { [K in keyof KeySet]: Iterable<string> }): Generator<Label> {
   for (const k of scope.addresses) yield ctx.address(k);
   for (const k of scope.routes) {
     yield ctx.route(k);
@@ -82,7 +92,7 @@ export function planWithSources(trackers: Trackers, keys: "all" | KeySet, policy
     throw new FibwardenError("FW_CONFIG_INVALID", "the trackers were built for another ownership policy");
   }
   const ctx = new PlanContext(trackers, policy, options, sources);
-  const scope = keys === "all" ? allKeys(trackers) : keys;
+  const scope = keys === "all" ? everyKey(trackers) : keys;
   const groups = keys === "all" ? trackers.routes.index.groups.keys() : new Set([...keys.routes].map((k) => groupId(parseRouteKey(k))));
   return emitPlan(labelScope(ctx, scope), groupGuards(ctx, groups));
 }

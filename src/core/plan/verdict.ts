@@ -23,8 +23,19 @@ export interface Label {
   op?: Staged;
   /** True when `op` is a delete withheld because the observation is incomplete. */
   withheld?: boolean;
-  conflicts: Conflict[];
-  drift: Drift[];
+  conflicts: readonly Conflict[];
+  drift: readonly Drift[];
+}
+
+/** The label of a key with nothing to do and nothing to report (shared: labels are never mutated). */
+export const IGNORE: Label = Object.freeze({ verdict: "ignore", conflicts: [], drift: [] });
+
+/** The label of a key in sync (shared). */
+export const SEEN: Label = Object.freeze({ verdict: "seen", conflicts: [], drift: [] });
+
+/** `label` with `extra` conflicts in front (the label itself when there are none). */
+export function withConflicts(label: Label, extra: readonly Conflict[]): Label {
+  return extra.length === 0 ? label : { ...label, conflicts: [...extra, ...label.conflicts] };
 }
 
 /** The phase of each operation: the order in which a plan's operations run. */
@@ -49,8 +60,11 @@ export function isKept(label: Label): boolean {
   return label.verdict === "create" || label.verdict === "update" || label.verdict === "seen";
 }
 
+const NONE: readonly Conflict[] = Object.freeze([]);
+
 /** The conflicts a resync's duplicate desired values at `key` cause (the canonically smallest won). */
-export function duplicateConflicts(object: Conflict["object"], key: string, losers: readonly Conflict["desired"][]): Conflict[] {
+export function duplicateConflicts(object: Conflict["object"], key: string, losers: readonly Conflict["desired"][]): readonly Conflict[] {
+  if (losers.length === 0) return NONE;
   return losers.map((d) => ({ object, key, reason: "duplicate-desired", desired: d,
     message: `two desired ${object}s share the kernel key ${key}; only one can exist` }));
 }

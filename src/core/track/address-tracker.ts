@@ -43,6 +43,7 @@ export class AddressTracker {
 
   private touch(key: string, before: readonly InterfaceAddress[], after: readonly InterfaceAddress[]): void {
     const d = this.dirty();
+    if (d.everything) return;
     d.addresses.add(key);
     for (const a of [...before, ...after]) d.ips.add(a.address);
   }

@@ -13,6 +13,11 @@ export interface KeySet {
 
 /** Dirty keys per kind, and the addresses the changes touched. */
 export interface DirtyKeys {
+  /**
+   * True when every key is to be planned (trackers never planned yet): the per-key sets are then
+   * not kept, and closeKeys returns every key.
+   */
+  everything: boolean;
   routes: Set<string>;
   rules: Set<string>;
   addresses: Set<string>;
@@ -22,6 +27,6 @@ export interface DirtyKeys {
 }
 
 /** An empty set of dirty keys. */
-export function emptyDirty(): DirtyKeys {
-  return { routes: new Set(), rules: new Set(), addresses: new Set(), sysctls: new Set(), ips: new Set() };
+export function emptyDirty(everything = false): DirtyKeys {
+  return { everything, routes: new Set(), rules: new Set(), addresses: new Set(), sysctls: new Set(), ips: new Set() };
 }

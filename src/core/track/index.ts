@@ -2,6 +2,7 @@
 export * from "./dirty.js";
 export * from "./route-key.js";
 export * from "./route-indexes.js";
+export * from "./site-index.js";
 export * from "./route-tracker.js";
 export * from "./address-tracker.js";
 export * from "./rule-tracker.js";

@@ -16,7 +16,8 @@
 import { PROTO } from "../model/names.js";
 import type { Route } from "../model/route.js";
 import { classifyRoute, isManagedTable, type OwnershipPolicy } from "../ownership.js";
-import { groupId, parseRouteKey, siteId } from "./route-key.js";
+import { groupId } from "./route-key.js";
+import { SiteIndex } from "./site-index.js";
 import { addToSet, addToSlot, bumpCount, removeFromSet, removeFromSlot, type Slot } from "./slot.js";
 
 /** A group of protected routes with its exact total and missing keys. */
@@ -44,8 +45,8 @@ export class RouteIndexes {
   readonly desiredByPrefsrc = new Map<string, Set<string>>();
   readonly prefsrcSteady = new Map<string, number>();
   readonly prefsrcPending = new Map<string, Slot<Route>>();
-  readonly birdSites = new Map<string, Slot<number>>();
-  readonly shadowSites = new Map<string, Slot<Route>>();
+  readonly birdSites = new SiteIndex();
+  readonly shadowSites = new SiteIndex();
   readonly groups = new Map<string, TrackedGroup>();
   readonly missingByPrefsrc = new Map<string, Set<string>>();
   readonly managedKeys = new Map<number, Set<string>>();
@@ -56,7 +57,7 @@ export class RouteIndexes {
   liveChanged(key: string, before: readonly Route[], after: readonly Route[], protectedRoute: Route | undefined): void {
     for (const r of before) this.indexLive(r, -1);
     for (const r of after) this.indexLive(r, +1);
-    const table = parseRouteKey(key).table;
+    const table = (after[0] ?? before[0])!.table; // a change has a value on one side at least
     if (after.some((r) => classifyRoute(this.policy, r) === "ours")) addToSet(this.oursByTable, table, key);
     else removeFromSet(this.oursByTable, table, key);
     if (isManagedTable(this.policy, table)) {
@@ -70,7 +71,7 @@ export class RouteIndexes {
 
   /** Our desired route at `key` changed. */
   desiredChanged(key: string, before: Route | undefined, after: Route | undefined): void {
-    const table = parseRouteKey(key).table;
+    const table = (after ?? before)!.table;
     if (before?.prefsrc !== undefined) removeFromSet(this.desiredByPrefsrc, before.prefsrc, key);
     if (after === undefined) removeFromSet(this.desiredByTable, table, key);
     else addToSet(this.desiredByTable, table, key);
@@ -79,7 +80,7 @@ export class RouteIndexes {
 
   /** The protected route at `key` changed; `liveEmpty` when the kernel holds nothing at the key. */
   protectedChanged(key: string, before: Route | undefined, after: Route | undefined, liveEmpty: boolean): void {
-    const gid = groupId(parseRouteKey(key));
+    const gid = groupId((after ?? before)!);
     if (before !== undefined) {
       this.setMissing(key, before, false);
       const g = this.groups.get(gid)!;
@@ -118,7 +119,10 @@ export class RouteIndexes {
       if (owner === "ours" || r.protocol === PROTO.kernel) slot(this.prefsrcPending, r.prefsrc, r);
       else bumpCount(this.prefsrcSteady, r.prefsrc, n);
     }
-    if (owner === "protected") slot(this.birdSites, siteId(r), r.metric);
-    else if (isProtectedTable(this.policy, r.table)) slot(this.shadowSites, siteId(r), r);
+    const sites = owner === "protected" ? this.birdSites : isProtectedTable(this.policy, r.table) ? this.shadowSites : undefined;
+    if (sites !== undefined) {
+      if (n > 0) sites.add(r);
+      else sites.remove(r);
+    }
   }
 }

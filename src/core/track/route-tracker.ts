@@ -5,9 +5,8 @@ import { routeKey } from "../model/keys.js";
 import { routesEqual, type Route } from "../model/route.js";
 import type { OwnershipPolicy } from "../ownership.js";
 import type { DirtyKeys } from "./dirty.js";
-import { parseRouteKey, siteId } from "./route-key.js";
+import { parseRouteKey } from "./route-key.js";
 import { RouteIndexes } from "./route-indexes.js";
-import { slotValues } from "./slot.js";
 import { DesiredStore, LiveStore, type StoreSpec } from "./stores.js";
 
 const spec: StoreSpec<Route> = { keyOf: routeKey, equal: routesEqual };
@@ -58,16 +57,17 @@ export class RouteTracker {
 
   /** Metrics at which the kernel holds BIRD's routes at the site of `r`. */
   birdMetricsAt(r: Route): readonly number[] {
-    return slotValues(this.index.birdSites.get(siteId(r)));
+    return this.index.birdSites.at(r).map((x) => x.metric);
   }
 
   /** Live routes in a protected table that are not BIRD's, at the site of `r`. */
   shadowsAt(r: Route): readonly Route[] {
-    return slotValues(this.index.shadowSites.get(siteId(r)));
+    return this.index.shadowSites.at(r);
   }
 
   private touch(key: string, before: readonly Route[], after: readonly Route[]): void {
     const d = this.dirty();
+    if (d.everything) return;
     d.routes.add(key);
     for (const r of before) if (r.prefsrc !== undefined) d.ips.add(r.prefsrc);
     for (const r of after) if (r.prefsrc !== undefined) d.ips.add(r.prefsrc);

@@ -6,7 +6,7 @@
 // side apart and swaps it in at `commit`: a dump that fails midway (`abort`, or an exception
 // from the iterable) leaves the previous side, its indexes and the dirty keys untouched.
 import { canonicalJson } from "../plan/canonical-json.js";
-import { slotOf, slotValues, type Slot } from "./slot.js";
+import { addToSlot, slotOf, slotValues, type Slot } from "./slot.js";
 
 /** Called for every key whose values changed (in canonical order on both sides). */
 export type ChangeListener<T> = (key: string, before: readonly T[], after: readonly T[]) => void;
@@ -53,14 +53,19 @@ export function replaceAll<T>(resync: Resync<T>, all: Iterable<T>): void {
   resync.commit();
 }
 
-/** Swaps a new key -> values map in for an old one, reporting every key whose values changed. */
-function swapIn<T>(spec: StoreSpec<T>, old: ReadonlyMap<string, readonly T[]>, next: ReadonlyMap<string, readonly T[]>,
-  onChange: ChangeListener<T>): void {
-  for (const [k, before] of old) {
-    const after = next.get(k) ?? [];
-    if (!sameLists(spec, before, after)) onChange(k, before, after);
-  }
-  for (const [k, after] of next) if (!old.has(k)) onChange(k, [], after);
+/** A resync that collects values per key (compactly) and hands them to `finish` at commit. */
+function collector<T>(keyOf: (v: T) => string, finish: (collected: Map<string, Slot<T>>) => void): Resync<T> {
+  const collected = new Map<string, Slot<T>>();
+  let open = true;
+  return {
+    add: (v) => { addToSlot(collected, keyOf(v), v); },
+    commit: () => {
+      if (!open) return;
+      open = false;
+      finish(collected);
+    },
+    abort: () => { open = false; },
+  };
 }
 
 /** One desired value per key; duplicates given to a resync are kept apart to be reported. */
@@ -73,6 +78,11 @@ export class DesiredStore<T> {
   /** The desired value at `key`. */
   get(key: string): T | undefined {
     return this.values.get(key);
+  }
+
+  /** True when `key` has a desired value. */
+  has(key: string): boolean {
+    return this.values.has(key);
   }
 
   /** Other distinct values a resync gave for `key` (the canonically smallest won). */
@@ -112,22 +122,7 @@ export class DesiredStore<T> {
 
   /** Starts a resync of the whole side. */
   begin(): Resync<T> {
-    const collected = new Map<string, T[]>();
-    let open = true;
-    return {
-      add: (v) => {
-        const k = this.spec.keyOf(v);
-        const list = collected.get(k);
-        if (list === undefined) collected.set(k, [v]);
-        else list.push(v);
-      },
-      commit: () => {
-        if (!open) return;
-        open = false;
-        this.commitResync(collected);
-      },
-      abort: () => { open = false; },
-    };
+    return collector(this.spec.keyOf, (collected) => this.commitResync(collected));
   }
 
   /** Replaces the whole side (all, or nothing when `all` throws). */
@@ -135,29 +130,24 @@ export class DesiredStore<T> {
     replaceAll(this.begin(), all);
   }
 
-  private commitResync(collected: Map<string, T[]>): void {
-    const winners = new Map<string, T>();
-    const extra = new Map<string, T[]>();
-    for (const [k, list] of collected) {
-      const unique = list.length === 1 ? list : dedupeCanonical(list);
-      winners.set(k, unique[0]!);
-      if (unique.length > 1) extra.set(k, unique.slice(1));
+  /** Swaps the collected values in; unchanged keys keep their stored objects (indexes refer to them). */
+  private commitResync(collected: Map<string, Slot<T>>): void {
+    const changed: Array<[string, T | undefined, T | undefined, T[] | undefined]> = [];
+    for (const [k, slot] of collected) {
+      const unique = Array.isArray(slot) ? dedupeCanonical(slot) : [slot];
+      const winner = unique[0]!;
+      const extra = unique.length > 1 ? unique.slice(1) : undefined;
+      const before = this.values.get(k);
+      const sameExtra = sameLists(this.spec, this.extra.get(k) ?? [], extra ?? []);
+      if (before === undefined || !sameExtra || !this.spec.equal(before, winner)) changed.push([k, before, winner, extra]);
     }
-    // A key's "values" for change detection: the winner, then its duplicates.
-    const view = (w: ReadonlyMap<string, T>, e: ReadonlyMap<string, T[]>): Map<string, T[]> =>
-      new Map([...w].map(([k, v]) => [k, [v, ...(e.get(k) ?? [])]] as const));
-    const old = view(this.values, this.extra);
-    const next = view(winners, extra);
-    const changed: Array<[string, readonly T[], readonly T[]]> = [];
-    swapIn(this.spec, old, next, (k, before, after) => { changed.push([k, before.slice(0, 1), after.slice(0, 1)]); });
-    // Unchanged keys keep their stored objects (indexes refer to them).
-    for (const [k, before, after] of changed) {
-      if (after.length === 0) this.values.delete(k);
-      else this.values.set(k, after[0]!);
-      const dup = extra.get(k);
-      if (dup === undefined) this.extra.delete(k);
-      else this.extra.set(k, dup);
-      this.onChange(k, before, after);
+    for (const [k, before] of this.values) if (!collected.has(k)) changed.push([k, before, undefined, undefined]);
+    for (const [k, before, after, extra] of changed) {
+      if (after === undefined) this.values.delete(k);
+      else this.values.set(k, after);
+      if (extra === undefined) this.extra.delete(k);
+      else this.extra.set(k, extra);
+      this.onChange(k, before === undefined ? [] : [before], after === undefined ? [] : [after]);
     }
   }
 }
@@ -170,13 +160,18 @@ function dedupeCanonical<T>(list: readonly T[]): T[] {
 
 /** The kernel's side: several values per key where the kernel holds several. */
 export class LiveStore<T> {
-  private readonly slots = new Map<string, Slot<T>>();
+  private slots = new Map<string, Slot<T>>();
 
   constructor(private readonly spec: StoreSpec<T>, private readonly onChange: ChangeListener<T>) {}
 
   /** The values at `key`, in canonical order. */
   get(key: string): readonly T[] {
     return slotValues(this.slots.get(key));
+  }
+
+  /** True when the kernel holds something at `key`. */
+  has(key: string): boolean {
+    return this.slots.has(key);
   }
 
   /** Every key holding at least one value. */
@@ -213,32 +208,32 @@ export class LiveStore<T> {
 
   /** Starts a resync of the whole side. */
   begin(): Resync<T> {
-    const collected = new Map<string, T[]>();
-    let open = true;
-    return {
-      add: (v) => {
-        const k = this.spec.keyOf(v);
-        const list = collected.get(k);
-        if (list === undefined) collected.set(k, [v]);
-        else list.push(v);
-      },
-      commit: () => {
-        if (!open) return;
-        open = false;
-        const old = new Map([...this.slots].map(([k, s]) => [k, slotValues(s)] as const));
-        const next = new Map([...collected].map(([k, list]) => [k, canonicalOrder(list)] as const));
-        const changed: Array<[string, readonly T[], readonly T[]]> = [];
-        swapIn(this.spec, old, next, (k, before, after) => { changed.push([k, before, after]); });
-        // Unchanged keys keep their stored objects (indexes refer to them).
-        for (const [k, before, after] of changed) {
-          const slot = slotOf(after);
-          if (slot === undefined) this.slots.delete(k);
-          else this.slots.set(k, slot);
-          this.onChange(k, before, after);
-        }
-      },
-      abort: () => { open = false; },
-    };
+    return collector(this.spec.keyOf, (collected) => this.commitResync(collected));
+  }
+
+  /** Swaps the collected values in; unchanged keys keep their stored objects (indexes refer to them). */
+  private commitResync(collected: Map<string, Slot<T>>): void {
+    if (this.slots.size === 0) { // the first load: the collected map becomes the side
+      this.slots = collected;
+      for (const [k, slot] of collected) {
+        if (Array.isArray(slot)) slot.sort(byCanonical);
+        this.onChange(k, [], slotValues(slot));
+      }
+      return;
+    }
+    const changed: Array<[string, readonly T[], readonly T[]]> = [];
+    for (const [k, slot] of collected) {
+      const before = this.get(k);
+      const after = Array.isArray(slot) ? canonicalOrder(slot) : [slot];
+      if (!sameLists(this.spec, before, after)) changed.push([k, before, after]);
+    }
+    for (const [k, slot] of this.slots) if (!collected.has(k)) changed.push([k, slotValues(slot), []]);
+    for (const [k, before, after] of changed) {
+      const slot = slotOf(after);
+      if (slot === undefined) this.slots.delete(k);
+      else this.slots.set(k, slot);
+      this.onChange(k, before, after);
+    }
   }
 
   /** Replaces the whole side (all, or nothing when `all` throws). */

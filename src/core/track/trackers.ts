@@ -16,7 +16,7 @@ export interface Trackers {
   readonly rules: RuleTracker;
   readonly addresses: AddressTracker;
   readonly sysctls: SysctlTracker;
-  /** The keys changed since the last `takeDirty`. */
+  /** The keys changed since the last `takeDirty` (everything until the first one). */
   readonly dirty: DirtyKeys;
   /** Returns the dirty keys and starts a new, empty record. */
   takeDirty(): DirtyKeys;
@@ -24,7 +24,7 @@ export interface Trackers {
 
 /** Creates empty trackers for `policy` (the indexes classify with it). */
 export function createTrackers(policy: OwnershipPolicy): Trackers {
-  let dirty = emptyDirty();
+  let dirty = emptyDirty(true);
   const current = (): DirtyKeys => dirty;
   return {
     policy,

@@ -70,6 +70,12 @@ function fromMap(map: ReadonlyMap<string | number, unknown>, values: (v: unknown
   return sorted(m);
 }
 
+function fromEntries(entries: Iterable<[string, Route]>, value: (r: Route) => unknown): Multi {
+  const m: Multi = {};
+  for (const [k, r] of entries) put(m, k, value(r));
+  return sorted(m);
+}
+
 const each = (v: unknown): unknown[] => (v instanceof Set ? [...v] : Array.isArray(v) ? v : [v]);
 const asText = (v: unknown): unknown[] => each(v).map((x) => (typeof x === "number" ? String(x) : x));
 
@@ -87,7 +93,7 @@ function indexesOf(t: Trackers): Record<string, Multi> {
   return {
     tableCounts: fromMap(ix.tableCounts, asText), oursByTable: fromMap(ix.oursByTable, each), desiredByTable: fromMap(ix.desiredByTable, each),
     desiredByPrefsrc: fromMap(ix.desiredByPrefsrc, each), prefsrcSteady: fromMap(new Map([...ix.prefsrcSteady].map(([ip]) => [ip, liveOf(t).routes.filter((r) => r.prefsrc === ip && classifyRoute(testPolicy, r) !== "ours" && r.protocol !== KERNEL)] as const)), each),
-    prefsrcPending: fromMap(ix.prefsrcPending, each), birdSites: fromMap(ix.birdSites, asText), shadowSites: fromMap(ix.shadowSites, each),
+    prefsrcPending: fromMap(ix.prefsrcPending, each), birdSites: fromEntries(ix.birdSites.entries(), (r) => String(r.metric)), shadowSites: fromEntries(ix.shadowSites.entries(), (r) => r),
     groups: fromMap(groups, each), missing: fromMap(new Map([...ix.groups].map(([g, v]) => [g, [...v.missing]] as const)), each),
     missingByPrefsrc: fromMap(ix.missingByPrefsrc, each), liveByIp: fromMap(t.addresses.liveByIp, each),
     desiredByIp: fromMap(t.addresses.desiredByIp, each), rulesByTable: fromMap(ruleTables, each),

@@ -26,6 +26,7 @@ describe("route keys", () => {
 describe("stores", () => {
   it("a desired set marks its key dirty once; setting the same value again marks nothing", () => {
     const t = createTrackers(policy);
+    expect(t.takeDirty().everything).toBe(true); // never planned: everything is to be planned
     t.routes.desired.set(ours("10.0.0.0/24"));
     expect([...t.takeDirty().routes]).toEqual([routeKey(ours("10.0.0.0/24"))]);
     t.routes.desired.set(ours("10.0.0.0/24"));
@@ -134,6 +135,12 @@ describe("indexes", () => {
     expect(t.routes.birdMetricsAt(bird("10.0.0.0/24"))).toEqual([0]);
     expect(t.routes.shadowsAt(bird("10.0.0.0/24")).map((r) => r.protocol)).toEqual([4]);
     expect(t.routes.protectedKeysAtSite(routeKey(bird("10.0.0.0/24", { metric: 0 })))).toEqual([routeKey(bird("10.0.0.0/24"))]);
+  });
+
+  it("a site is family, table, destination and TOS: BIRD's route at another TOS is elsewhere", () => {
+    const t = loadTrackers(policy, empty, { ...empty, routes: [bird("10.0.0.0/24", { metric: 0, tos: 8 })] });
+    expect(t.routes.birdMetricsAt(bird("10.0.0.0/24"))).toEqual([]);
+    expect(t.routes.birdMetricsAt(bird("10.0.0.0/24", { tos: 8 }))).toEqual([0]);
   });
 
   it("lookup rules are indexed by their table; other actions are not", () => {
