@@ -15,7 +15,7 @@
 //   the source tables a VIP's desired state reads).
 import { PROTO } from "../model/names.js";
 import type { Route } from "../model/route.js";
-import { classifyRoute, isManagedTable, type OwnershipPolicy } from "../ownership.js";
+import { classifyRoute, isManagedTable, isProtectedTable, type OwnershipPolicy } from "../ownership.js";
 import { groupId } from "./route-key.js";
 import { SiteIndex } from "./site-index.js";
 import { addToSet, addToSlot, bumpCount, removeFromSet, removeFromSlot, type Slot } from "./slot.js";
@@ -27,14 +27,6 @@ export interface TrackedGroup {
   metric: number;
   total: number;
   missing: Set<string>;
-}
-
-/**
- * True when `table` is one BIRD's kernel protocols sync. Asked through ownership.ts: a table is
- * protected when a route of BIRD's in it would be.
- */
-export function isProtectedTable(policy: OwnershipPolicy, table: number): boolean {
-  return classifyRoute(policy, { protocol: policy.birdProtocol, table }) === "protected";
 }
 
 /** The indexes of the route tracker (read-only outside route-tracker.ts). */
