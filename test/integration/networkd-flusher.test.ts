@@ -21,6 +21,7 @@ import {
 import { useLab } from "../lab/vitest.js";
 import { CLI_PATH, ensureBuilt, runFibwarden } from "../support/cli.js";
 import { twoUplinkVipConfig } from "../support/two-uplink-vips.js";
+import { observeNetworkd } from "../../src/cli/check.js";
 import { startDaemon, waitForKernelWatch, type DaemonProcess, type LogEntry } from "../e2e/support.js";
 
 const support = checkLabSupport();
@@ -259,6 +260,15 @@ describe.skipIf(skip)("systemd-networkd removes fibwarden's rules; fibwarden res
     // check, run where networkd runs, sees these settings: no FOREIGN_MANAGER
     const j = await checkInNetworkdNamespaces();
     expect(j.findings.map((f) => f.code)).not.toContain("FOREIGN_MANAGER");
+    // ...but run in the node's network namespace only (`ip netns exec`, the mount namespace of the
+    // host), check sees networkd's process (the process list is not per network namespace) and
+    // reads the host's /etc/systemd: it reports what the host's networkd.conf says, not these settings.
+    const host = observeNetworkd();
+    const r = await execa("ip", ["netns", "exec", ns.node.name, process.execPath, CLI_PATH, "check", "--config", cfgHost, "--output", "json"], { reject: false, timeout: 120_000, env: { NO_COLOR: "1" } });
+    expect([0, 2], r.stdout + r.stderr).toContain(r.exitCode);
+    const hostCodes = (JSON.parse(r.stdout) as { findings: Array<{ code: string }> }).findings.map((f) => f.code);
+    console.log(`[networkd-flusher] check in the node's netns only (host's networkd.conf: rules ${String(host.removesForeignRules)}, routes ${String(host.removesForeignRoutes)}): ${hostCodes.join(", ")}`);
+    expect(hostCodes.includes("FOREIGN_MANAGER")).toBe(host.running && (host.removesForeignRules || host.removesForeignRoutes));
     await ns.node.ip(["route", "del", ...LINKLESS]);
   });
 
