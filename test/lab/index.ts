@@ -15,3 +15,4 @@ export { buildTwoUplinkTopology, type TwoUplinkTopology } from "./two-uplink.js"
 export { planTwoUplink, SCAN_TIME_QUIET_S, type TwoUplinkOptions, type TwoUplinkPlan, type UplinkPlan, type Endpoint } from "./two-uplink-plan.js";
 export { renderNodeBirdConfig, renderRouterBirdConfig } from "./two-uplink-bird.js";
 export { buildFrrTopology, FRR_PLAN, frrAvailable, readNumericRoutes, startFrr, waitForFrrBgp, waitForZebraRoutes, type FrrConfigs, type FrrDaemon, type FrrHandle, type FrrTopology, type FrrTopologyOptions, type NhidRoute } from "./frr.js";
+export { DEFAULT_FLUSH_LINK, flushLinkNetwork, networkdAvailable, NETWORKD_BINARY, parseRemovals, startNetworkd, type FlushResult, type NetworkdHandle, type NetworkdOptions, type RemovedObject } from "./networkd.js";
