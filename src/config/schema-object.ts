@@ -221,6 +221,11 @@ const daemonSchema = z.strictObject({
   resyncCpuPercent: z.number().min(0.01).max(100).default(0.5).describe("Full resync passes are spaced so that they use at most this share of one CPU: the next one waits at least 100 / resyncCpuPercent times the CPU time of the last one (a 1M-route table). Kernel events, BIRD changes and config changes are handled at once, incrementally."),
   debounceMs: int(0, 60_000).default(100).describe("Quiet time after a kernel, BIRD or config event before a pass starts, in milliseconds."),
   birdPollIntervalMs: int(100, 600_000).default(1_000).describe("How often BIRD is polled for changes, in milliseconds."),
+  holdDown: z.strictObject({
+    restores: int(0, 1_000).default(5).describe("Re-installs of one of fibwarden's objects (a rule, route, address or sysctl) within `windowSeconds` after which fibwarden stops re-installing it (FIGHTING); 0 never stops."),
+    windowSeconds: int(1, 86_400).default(60).describe("The window the re-installs are counted in, in seconds."),
+    holdSeconds: int(1, 86_400).default(300).describe("How long fibwarden then leaves the object to the other agent, in seconds; a full pass follows."),
+  }).prefault({}).describe("Hold-down against an agent that keeps removing what fibwarden installs (systemd-networkd with ManageForeignRoutingPolicyRules=yes, a CNI claiming the same range): rather than fight for ever, fibwarden reports FIGHTING (log, `fibwarden_fighting_objects`, `/readyz` detail) and leaves the object alone for a while. BIRD's routes that `protect.repair: reinstall` puts back are not held down (the mass-reinstall guard bounds those)."),
   driftSettleMs: int(0, 600_000).default(3_000).describe("Drift of protected routes is logged (`protected route drift`) and counted in `fibwarden_drift` only once passes have kept seeing it for this long, in milliseconds: a route BIRD is still converging on is not an alarm. Drift that fibwarden repairs (`protect.repair: reinstall`) is logged at once. 0 reports at once."),
   logLevel: z.enum(LOG_LEVELS).default("info").describe("pino log level."),
 });

@@ -15,6 +15,7 @@ import { startHttp } from "./http.js";
 import { createLogger, opFields } from "./logger.js";
 import { DaemonDecisions } from "./decisions.js";
 import { DriftReporter } from "./drift-report.js";
+import { FightWatch } from "./fighting.js";
 import { DaemonMetrics } from "./metrics.js";
 import { PassScheduler, type TriggerReason } from "./scheduler.js";
 
@@ -51,6 +52,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   let stopped = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   const driftReporter = new DriftReporter(config.daemon.driftSettleMs);
+  const newFightWatch = (c: Config): FightWatch | undefined => (c.daemon.holdDown.restores === 0 ? undefined : new FightWatch({
+    restores: c.daemon.holdDown.restores, windowMs: c.daemon.holdDown.windowSeconds * 1000, holdMs: c.daemon.holdDown.holdSeconds * 1000,
+  }, c.ownership.protocol));
+  let fights = newFightWatch(config);
+  const holdTimers = new Set<ReturnType<typeof setTimeout>>();
   let settleTimer: ReturnType<typeof setTimeout> | undefined;
 
   const runOnePass = async (reasons: TriggerReason[]): Promise<void> => {
@@ -62,7 +68,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const cpu0 = process.cpuUsage();
     decisions.passStarted(full);
     try {
-      result = await reconciler.apply({ full });
+      const watch = fights;
+      result = await reconciler.apply(watch === undefined ? { full } : { full, hold: (op) => watch.isHeld(op, Date.now()) });
     } catch (err) {
       decisions.passFailed();
       plog.error({ err }, "pass failed");
@@ -71,6 +78,16 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     const cpu = process.cpuUsage(cpu0);
     const retryInMs = decisions.passFinished({ mode: result.mode, observationComplete: result.observationComplete, cpuMs: (cpu.user + cpu.system) / 1000 }, full);
     metrics.record(result);
+    for (const h of fights?.applied(result.applied, Date.now()) ?? []) {
+      plog.warn({ object: h.id, restores: h.restores, until: new Date(h.until).toISOString(),
+        hint: "another agent keeps removing it: with systemd-networkd set ManageForeignRoutingPolicyRules=no and ManageForeignRoutes=no (networkd.conf), or give it [RoutingPolicyRule] sections of its own; `fibwarden check` names known agents" },
+      "FIGHTING: stopped re-installing an object another agent keeps removing");
+      // When the hold-down ends, a full pass installs the object again.
+      const t = setTimeout(() => { holdTimers.delete(t); scheduler.trigger("resync"); }, Math.max(0, h.until - Date.now()) + 10);
+      holdTimers.add(t);
+    }
+    for (const op of result.held ?? []) plog.debug({ ...opFields(op), held: true }, "held back: FIGHTING");
+    metrics.fighting.set(fights?.held(Date.now()).length ?? 0);
     for (const r of result.applied?.results ?? []) {
       if (r.status === "applied") plog.info(opFields(r.op), "applied");
       else plog.error({ ...opFields(r.op), status: r.status, err: r.error }, "operation failed");
@@ -152,6 +169,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       config = loaded.config;
       decisions.retime({ resyncFloorMs: config.daemon.resyncIntervalSeconds * 1000, resyncCpuPercent: config.daemon.resyncCpuPercent });
       driftReporter.retime(config.daemon.driftSettleMs);
+      fights = newFightWatch(config);
       reconciler = createReconciler({ config });
       await old.stop();
       startKernelWatch();
@@ -179,7 +197,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   const listen = splitListenAddress(config.daemon.listen) ?? { host: "127.0.0.1", port: 9473 };
   const server: Server = await startHttp(listen.host, listen.port, {
     alive: () => !stopped,
-    ready: () => decisions.readiness(),
+    ready: () => {
+      const r = decisions.readiness();
+      const held = fights?.held(Date.now()) ?? [];
+      if (held.length === 0) return r;
+      // Still ready (the node routes; one object is left to another agent), with the detail.
+      return { ok: r.ok, reason: `${r.reason}\n${held.map((h) => `FIGHTING: ${h.id}: ${h.restores} re-installs; left alone until ${new Date(h.until).toISOString()}`).join("\n")}` };
+    },
   }, metrics);
   const address = server.address();
   const url = typeof address === "object" && address ? `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${address.port}` : "";
@@ -199,6 +223,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       clearInterval(resync);
       clearTimeout(retryTimer);
       clearTimeout(settleTimer);
+      for (const t of holdTimers) clearTimeout(t);
       clearTimeout(reloadTimer);
       fsWatcher?.close();
       await scheduler.stop();

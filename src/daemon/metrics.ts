@@ -10,6 +10,7 @@ export class DaemonMetrics {
   readonly passDuration = new Histogram({ name: "fibwarden_pass_duration_seconds", help: "Duration of a reconcile pass (observe, plan, apply).", buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
   readonly planOps = new Gauge({ name: "fibwarden_plan_operations", help: "Operations in the last plan, by kind.", labelNames: ["kind"], registers: [this.registry] });
   readonly withheld = new Gauge({ name: "fibwarden_plan_withheld_operations", help: "Deletions withheld by the last plan because the observation was incomplete.", registers: [this.registry] });
+  readonly fighting = new Gauge({ name: "fibwarden_fighting_objects", help: "Objects of fibwarden's it has stopped re-installing because another agent keeps removing them (daemon.holdDown).", registers: [this.registry] });
   readonly drift = new Gauge({ name: "fibwarden_drift", help: "Drift of protected BIRD routes known now that passes kept seeing for daemon.driftSettleMs, by kind.", labelNames: ["kind"], registers: [this.registry] });
   readonly conflicts = new Gauge({ name: "fibwarden_conflicts", help: "Conflicts known now (the last full pass, updated by incremental passes), by reason.", labelNames: ["reason"], registers: [this.registry] });
   readonly applyErrors = new Counter({ name: "fibwarden_apply_errors_total", help: "Operations that failed to apply.", registers: [this.registry] });

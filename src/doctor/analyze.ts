@@ -319,8 +319,9 @@ function checkRedirects(ctx: Ctx): Finding[] {
 
 /**
  * The managed ranges against known and live users, as `fibwarden check` reports them: a foreign
- * rule or route live in them is a finding, but only a warning (it does not by itself break this
- * flow); an overlap with an agent's known range (RANGE_OVERLAP_*: the agent may not run here) is
+ * rule or route live in them, or systemd-networkd set to remove foreign rules and routes (it
+ * removes the VIP's rule on its next link event), is a finding, but only a warning (it does not by
+ * itself break this flow now); an overlap with an agent's known range (RANGE_OVERLAP_*: the agent may not run here) is
  * a note naming its code.
  */
 function checkSharing(input: DoctorInput): { findings: Finding[]; notes: string[] } {
@@ -329,12 +330,12 @@ function checkSharing(input: DoctorInput): { findings: Finding[]; notes: string[
   const out: Finding[] = [];
   const notes: string[] = [];
   for (const f of findings) {
-    if (f.code === "FOREIGN_RULE_IN_RANGE" || f.code === "FOREIGN_ROUTE_IN_TABLE") {
+    if (f.code === "FOREIGN_RULE_IN_RANGE" || f.code === "FOREIGN_ROUTE_IN_TABLE" || f.code === "FOREIGN_MANAGER") {
       out.push({
         code: f.code, severity: "warning", message: `${f.message} (agent: ${f.agent})`,
         fix: { description: f.fix.description, config: f.fix.config, command: "fibwarden check" },
       });
-    } else if (f.code !== "FOREIGN_MANAGER") {
+    } else {
       notes.push(`${f.code} (${f.agent}): ${f.message}; fix: ${f.fix.description} (see \`fibwarden check\`)`);
     }
   }

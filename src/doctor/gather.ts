@@ -3,6 +3,7 @@
 // BIRD's answer to `show route for VIP export SESSION` per BGP session, the kernel's own lookups
 // (`ip route get` toward each BGP neighbor, from the VIP to the client, and from the client on
 // each candidate ingress interface) and the `forwarding` sysctls of the interfaces on the path.
+import { observeNetworkd } from "../cli/check.js";
 import { BirdClient } from "../adapters/bird/client.js";
 import { checkBirdName, streamRoutes } from "../adapters/bird/queries.js";
 import { createKernelDataplane } from "../adapters/kernel/index.js";
@@ -84,7 +85,9 @@ export async function gatherFlow(opts: GatherOptions): Promise<GatheredFlow> {
   }
   const hops = [...candidates.interfaces.map((i) => i.name), ...(replyRoute.ok ? [replyRoute.dev] : [])];
   const forwarding = family === 4 ? await readForwarding({ ipPath: ip.ipPath, timeoutMs, ...(netns !== null ? { netns } : {}) }, hops, problems) : {};
-  const sharing = { policy: configToPolicy(config), tables: { ...config.ownership.tables }, announceTables: announceTables(config) };
+  // systemd-networkd removing foreign rules is seen from the host namespace only (check.ts).
+  const managers = config.kernel.netns === undefined ? [observeNetworkd()] : [];
+  const sharing = { policy: configToPolicy(config), tables: { ...config.ownership.tables }, announceTables: announceTables(config), managers };
   const input: DoctorInput = { ...partial, client, replyRoute, ingressChecks, forwarding, sharing };
   if (input.vipConfig === undefined) delete input.vipConfig;
   return { input, netns, complete: pass.observationComplete, problems };

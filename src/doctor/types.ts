@@ -1,5 +1,6 @@
 // The inputs and the result of `fibwarden doctor`'s analysis of one flow (client -> VIP and the
 // replies back). Types only: the analysis is pure (analyze.ts), the I/O lives in gather.ts.
+import type { ManagerObservation } from "../core/coexist/check.js";
 import type { BirdProtocol } from "../core/bird/protocol-types.js";
 import type { Family } from "../core/net/ip.js";
 import type { NumberRange, OwnershipPolicy } from "../core/ownership.js";
@@ -49,14 +50,14 @@ export interface DoctorInput {
   /** `net.ipv4.conf.{all,IFACE}.forwarding` values that were read. */
   forwarding: Record<string, number>;
   /** The managed ranges (from the config), checked against known and live users (`fibwarden check`); absent: not checked. */
-  sharing?: { policy: OwnershipPolicy; tables: NumberRange; announceTables: number[] };
+  sharing?: { policy: OwnershipPolicy; tables: NumberRange; announceTables: number[]; managers?: ManagerObservation[] };
 }
 
 /** Stable codes of the findings; `OK` is only ever a verdict. */
 export const FINDING_CODES = [
   "VIP_NOT_LOCAL", "NOT_ANNOUNCED", "REVERSE_PATH_DROP", "NO_RETURN_ROUTE", "ASYMMETRIC_RETURN", "ICMP_REDIRECTS",
   // Foreign objects live in the managed ranges (the codes of `fibwarden check`), always warnings here.
-  "FOREIGN_RULE_IN_RANGE", "FOREIGN_ROUTE_IN_TABLE",
+  "FOREIGN_RULE_IN_RANGE", "FOREIGN_ROUTE_IN_TABLE", "FOREIGN_MANAGER",
 ] as const;
 
 /** A finding's code. */

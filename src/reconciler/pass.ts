@@ -63,6 +63,11 @@ export interface PassOptions {
    * owns (and only those). BIRD is not consulted: nothing of BIRD's is desired or touched.
    */
   purge?: boolean;
+  /**
+   * Operations the caller holds back (the daemon's hold-down against an agent that keeps
+   * removing what fibwarden installs): planned, not applied, listed in `PassResult.held`.
+   */
+  hold?: (op: PlanOp) => boolean;
   signal?: AbortSignal;
 }
 
@@ -92,6 +97,8 @@ export interface PassResult {
   desired?: DesiredResult;
   plan?: Plan;
   applied?: ApplyResult;
+  /** Planned operations not applied because `PassOptions.hold` held them back. */
+  held?: PlanOp[];
   /**
    * Totals of the conflicts and drift known after this pass: the findings of every key as last
    * planned (the lists: `Reconciler.currentFindings()`).
@@ -228,8 +235,11 @@ export async function runPass(deps: PassDeps, state: PassState, scope: "all" | P
   result.plan = planKeys(state.trackers, keys, deps.policy, planOptions);
   state.findings.replace(keys, result.plan);
   result.current = state.findings.totals();
-  if (options.apply && result.plan.ops.length > 0) {
-    result.applied = await deps.dataplane.apply(result.plan.ops, options.signal ? { signal: options.signal } : {});
+  const hold = options.hold;
+  const ops = options.apply && hold !== undefined ? result.plan.ops.filter((op) => !hold(op)) : result.plan.ops;
+  if (ops.length < result.plan.ops.length) result.held = result.plan.ops.filter((op) => !ops.includes(op));
+  if (options.apply && ops.length > 0) {
+    result.applied = await deps.dataplane.apply(ops, options.signal ? { signal: options.signal } : {});
     writeBack(state.trackers, result.applied);
     if (result.applied.failed > 0) resync = `${result.applied.failed} operation(s) failed`;
   }

@@ -14,7 +14,7 @@ import { canonicalAddress } from "../core/net/ip.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
 import type { VipProblem } from "../core/desired/vips.js";
 import { vipOutsidePolicy } from "./desire.js";
-import type { Conflict, Drift } from "../core/plan/types.js";
+import type { Conflict, Drift, PlanOp } from "../core/plan/types.js";
 import { newPassState, runPass, type PassResult, type PassState } from "./pass.js";
 import { emptyScope, mergeScope, noteKernelChange, type PassScope } from "./scope.js";
 
@@ -167,9 +167,9 @@ export class Reconciler {
    * Observes, plans and applies the plan: incrementally when the reconciler's kernel watch runs
    * and nothing forces a full pass (`options.full`, a monitor restart, a failed operation...).
    */
-  apply(options: AbortSignal | { signal?: AbortSignal; full?: boolean } = {}): Promise<PassResult> {
+  apply(options: AbortSignal | { signal?: AbortSignal; full?: boolean; hold?: (op: PlanOp) => boolean } = {}): Promise<PassResult> {
     const o = options instanceof AbortSignal ? { signal: options } : options;
-    return this.enqueue(true, o.signal, false, o.full ?? false);
+    return this.enqueue(true, o.signal, false, o.full ?? false, o.hold);
   }
 
   /**
@@ -181,7 +181,7 @@ export class Reconciler {
     return this.enqueue(apply, signal, true);
   }
 
-  private enqueue(apply: boolean, signal?: AbortSignal, purge = false, full = false): Promise<PassResult> {
+  private enqueue(apply: boolean, signal?: AbortSignal, purge = false, full = false, hold?: (op: PlanOp) => boolean): Promise<PassResult> {
     if (this.stopped) return Promise.reject(new FibwardenError("FW_ABORTED", "the reconciler is stopped"));
     const run = this.queue.then(async () => {
       const resync = !apply || purge || full || this.fullPassReason !== undefined;
@@ -189,7 +189,7 @@ export class Reconciler {
       const scope = this.scope;
       this.scope = emptyScope();
       const deps = { config: this.config, policy: this.policy, dataplane: this.dataplane, birds: this.birds, clock: this.clock };
-      const options = { apply, vips: this.vips, purge, ...(signal ? { signal } : {}) };
+      const options = { apply, vips: this.vips, purge, ...(signal ? { signal } : {}), ...(hold ? { hold } : {}) };
       let outcome;
       try {
         outcome = await runPass(deps, this.state, resync ? "all" : scope, options);

@@ -8,8 +8,9 @@
 // (here an `unreachable ... proto bird` one in a spare table), whatever its protocol and table;
 // not routes through links it does not manage (BIRD's `proto bird` routes in main over the
 // uplinks, fibwarden's source-table defaults via the uplinks), and no address.
-// What fibwarden does: restores the rules within the event-driven pass, but into the other pair
-// of free source tables, moving the routes there and deleting the old ones (it.fails below).
+// What fibwarden does: restores the rules within the event-driven pass, each VIP into its own
+// source table (it takes its orphaned table back), and after daemon.holdDown.restores re-installs
+// it stops fighting: FIGHTING in the log, fibwarden_fighting_objects and /readyz.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -35,10 +36,15 @@ const VIP2 = "10.111.100.2";
 const LINKLESS = ["unreachable", "10.250.0.0/24", "table", "3000", "proto", "bird"];
 
 /** fibwarden's config: the two VIPs of F3 with return paths, `repair: report` (so a BIRD route networkd removed would stay missing), the daemon's settings. */
+/** Re-installs of one rule after which the daemon stops fighting networkd in this test. */
+const HOLD_DOWN_RESTORES = 6;
+
 function config(topo: TwoUplinkTopology, netns = true): string {
   const base = twoUplinkVipConfig(topo, true, "report", VIP1, VIP2);
   // resync far apart: what comes back within the test comes back by kernel events
-  const daemon = `daemon: {listen: "127.0.0.1:0", debounceMs: 50, birdPollIntervalMs: 500, resyncIntervalSeconds: 3600, resyncCpuPercent: 0.01, logLevel: debug}\n`;
+  // hold-down: every restore of the test counts (window and hold longer than the test); the
+  // FIGHTING test below flushes until it starts
+  const daemon = `daemon: {listen: "127.0.0.1:0", debounceMs: 50, birdPollIntervalMs: 500, resyncIntervalSeconds: 3600, resyncCpuPercent: 0.01, logLevel: debug, holdDown: {restores: ${HOLD_DOWN_RESTORES}, windowSeconds: 3600, holdSeconds: 3600}}\n`;
   return (netns ? base : base.replace(/^kernel: \{netns: [^}]*\}\n/m, "")) + daemon;
 }
 
@@ -63,8 +69,8 @@ async function kernelState(ns: LabNamespace): Promise<{ owned: string[]; bird: s
 
 /**
  * fibwarden's objects with each source table named by the VIP whose rule looks it up (`"table":"@10.111.100.1"`):
- * after a flush fibwarden restores a VIP's rule and route into another free table (see the it.fails
- * below), so "restored" means the same rules and routes up to the table numbers, paired as before.
+ * "restored" means the same rules and routes up to the table numbers, paired as before (a restore
+ * keeps the tables since each VIP takes its orphaned table back; the test below checks that too).
  */
 function canon(owned: readonly string[]): string[] {
   const byTable = new Map<string, string>();
@@ -123,9 +129,8 @@ describe.skipIf(skip)("systemd-networkd removes fibwarden's rules; fibwarden res
   /**
    * Flushes `k` times in a row; after each, waits until fibwarden's rules and routes are back and
    * the daemon has logged an `applied` `rule.add` for each rule networkd removed. Returns, per
-   * flush, what networkd removed and the `rule.add` lines of the daemon since that flush. For the
-   * hold-down assertion (see the it.todo below): with k above the hold-down's N, the last
-   * flushes are expected NOT to be restored, so that assertion needs `waitRestored` replaced.
+   * flush, what networkd removed and the `rule.add` lines of the daemon since that flush. Only while
+   * the hold-down has not started (the FIGHTING test below checks the flush after it apart).
    */
   const flushAndWaitForRestores = async (k: number): Promise<Array<{ removed: RemovedObject[]; ruleAdds: LogEntry[]; applied: LogEntry[] }>> => {
     const rounds: Array<{ removed: RemovedObject[]; ruleAdds: LogEntry[]; applied: LogEntry[] }> = [];
@@ -212,19 +217,35 @@ describe.skipIf(skip)("systemd-networkd removes fibwarden's rules; fibwarden res
     expect(rounds.map((r) => r.ruleAdds.length)).toEqual([2, 2, 2]);
   });
 
-  // FOUND: each restore moves both VIPs to the other pair of free tables (1000/1001 <-> 1002/1003):
-  // route.add x2 and rule.add x2 in the new tables, then route.delete x2 of the routes networkd
-  // left in the old ones (they hold routes but no rule any more). The VIPs' return paths work
-  // after each restore, but 6 operations instead of 2, and a route key (table) that alternates.
-  it.fails("a restore puts the rules back into the same source tables: two rule.add and nothing else", async () => {
+  // Each VIP takes its own source table back (its table holds only fibwarden's routes and no rule):
+  // a restore is the two rules, nothing else (it used to move both VIPs to fresh tables: 6 ops).
+  it("a restore puts the rules back into the same source tables: two rule.add and nothing else", async () => {
     const [round] = await flushAndWaitForRestores(1);
-    console.log(`[networkd-flusher] applied after one flush:\n  ${round!.applied.map((e) => `${String(e.op)} ${String(e.reason)}`).join("\n  ")}`);
     expect(round!.applied.map((e) => e.op)).toEqual(["rule.add", "rule.add"]);
+    expect((await kernelState(topo().ns.node)).owned).toEqual(before.owned);
   });
 
-  // LEAD: wire the hold-down (src/core/fight/hold-down.ts) into the daemon, then use
-  // flushAndWaitForRestores(N + 1) (restores stop after N: replace its waitRestored for the last rounds).
-  it.todo("after N restores of the same rule within the window fibwarden stops fighting: FIGHTING in log, metric and /readyz; doctor names ManageForeignRoutingPolicyRules=no");
+  it(`after ${HOLD_DOWN_RESTORES} re-installs of the same rule fibwarden stops fighting: FIGHTING in the log (naming networkd's setting), the metric and /readyz; the next flush is left alone`, async () => {
+    const d = daemon!;
+    const fighting = (): LogEntry[] => d.entries().filter((e) => e.msg === "FIGHTING: stopped re-installing an object another agent keeps removing");
+    // Flushes (each restored) until the hold-down starts; bounded: it starts at the Nth re-install.
+    for (let i = 0; i < HOLD_DOWN_RESTORES && fighting().length === 0; i++) await flushAndWaitForRestores(1);
+    expect(fighting().map((e) => String(e.object).split("|")[0])).toEqual(["rule", "rule"]);
+    expect(fighting().every((e) => e.restores === HOLD_DOWN_RESTORES && /ManageForeignRoutingPolicyRules=no/.test(String(e.hint)))).toBe(true);
+    const readyz = await fetch(`${d.url}/readyz`, { signal: AbortSignal.timeout(5_000) });
+    const body = await readyz.text();
+    expect(readyz.status, body).toBe(200);
+    expect(body.split("\n").filter((l) => l.startsWith("FIGHTING: rule|")).length).toBe(2);
+    const metrics = await (await fetch(`${d.url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    expect(metrics).toMatch(/^fibwarden_fighting_objects 2$/m);
+    // networkd removes the rules once more: the pass that sees it holds the rule adds back
+    const from = d.entries().length;
+    const r = await networkd!.flush();
+    expect(r.removed.filter((x) => x.kind === "rule").length).toBe(2);
+    await d.waitForEntry("a pass holding back the two rule adds", () => d.entries().slice(from).filter((e) => e.msg === "held back: FIGHTING" && e.op === "rule.add").length >= 2);
+    expect(ruleAdds(d.entries().slice(from))).toEqual([]);
+    expect((await kernelState(topo().ns.node)).owned.filter((o) => o.includes('"priority"'))).toEqual([]);
+  });
 
   it("(c) fibwarden check: with kernel.netns it does not look for networkd; run in networkd's own namespaces it finds it", async () => {
     const withNetns = await runFibwarden(["check", "--config", cfg, "--output", "json"]);

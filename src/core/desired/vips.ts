@@ -67,8 +67,12 @@ const familyOf = (addr: string): Family => (addr.includes(":") ? 6 : 4);
 
 /**
  * Assigns each VIP a source table, stable across restarts and across other VIPs coming and going:
- * a VIP whose rule of ours already exists keeps its table; a new VIP takes the lowest table of
- * the range that no route or rule of anyone uses. Deterministic: new VIPs are served in address order.
+ * a VIP whose rule of ours already exists keeps its table; a VIP without one first takes back an
+ * orphaned table (one holding only routes of ours, with no rule of ours pointing at it: what is
+ * left when another agent, systemd-networkd say, removed the rules), then the lowest table of the
+ * range that no route or rule of anyone uses. Deterministic: VIPs without a rule are served in
+ * address order, orphans in table order, which gives each VIP back its own table after its rules
+ * were removed (tables were handed out in the same orders); a mismatch costs a route replace.
  */
 export function assignSourceTables(vips: readonly string[], live: LiveState, policy: OwnershipPolicy, range: NumberRange): { tables: Map<string, number>; problems: VipProblem[] } {
   const inRange = (t: number | undefined): t is number => t !== undefined && t >= range.from && t <= range.to;
@@ -91,7 +95,13 @@ export function assignSourceTables(vips: readonly string[], live: LiveState, pol
   const problems: VipProblem[] = [];
   let next = range.from;
   const fresh = [...new Set(vips.map((v) => canonicalAddress(v)))].filter((v) => !tables.has(v)).sort();
+  const orphans = orphanTables(live, policy, inRange, taken);
   for (const vip of fresh) {
+    const orphan = orphans.shift();
+    if (orphan !== undefined) {
+      tables.set(vip, orphan);
+      continue;
+    }
     while (next <= range.to && used.has(next)) next++;
     if (next > range.to) {
       problems.push({ vip, reason: `no free source table left in ${range.from}-${range.to}` });
@@ -101,6 +111,22 @@ export function assignSourceTables(vips: readonly string[], live: LiveState, pol
     used.add(next);
   }
   return { tables, problems };
+}
+
+/**
+ * Source tables holding only routes of ours that no rule of ours points at (and no rule of anyone
+ * else, and no VIP kept), in table order.
+ */
+function orphanTables(live: LiveState, policy: OwnershipPolicy, inRange: (t: number | undefined) => t is number, taken: ReadonlySet<number>): number[] {
+  const pointed = new Set<number>();
+  for (const r of live.rules) if (inRange(r.table)) pointed.add(r.table);
+  const ours = new Set<number>();
+  const foreign = new Set<number>();
+  for (const r of live.routes) {
+    if (!inRange(r.table)) continue;
+    (classifyRoute(policy, r) === "ours" ? ours : foreign).add(r.table);
+  }
+  return [...ours].filter((t) => !pointed.has(t) && !foreign.has(t) && !taken.has(t)).sort((a, b) => a - b);
 }
 
 /** Builds the desired addresses, announce routes, source tables and rules of the VIPs. */
