@@ -67,8 +67,15 @@ interface Reads {
   sysctls?: SysctlValue[];
 }
 
-/** Reads the links; a link that went down or away re-reads routes and addresses. Returns the new states. */
-async function readLinkChanges(dataplane: Dataplane, links: LinkStates, scope: PassScope): Promise<LinkStates> {
+/**
+ * Reads the links; a link that went down or away re-reads routes and addresses. Returns the new
+ * states. Whatever the states say, the tables fibwarden manages are re-read on any link event: a
+ * link that went down and came back up before this read (a flap shorter than a pass) reads as
+ * up, yet the kernel flushed every IPv4 route through it, silently (the integration test
+ * `link-flap.test.ts` saw fibwarden's source-table route lost so). Those tables are small; main
+ * is re-read only when a link is seen down or gone (BIRD restores its own routes after a flap).
+ */
+async function readLinkChanges(dataplane: Dataplane, t: Trackers, links: LinkStates, scope: PassScope): Promise<LinkStates> {
   const now = new Map((await dataplane.readLinks()).map((l) => [l.name, l.up] as const));
   for (const [name, up] of links) {
     if (up && now.get(name) !== true) {
@@ -76,6 +83,8 @@ async function readLinkChanges(dataplane: Dataplane, links: LinkStates, scope: P
       scope.reread.addresses = true;
     }
   }
+  const managed = new Set([...t.routes.index.managedKeys.keys(), ...t.routes.index.desiredByTable.keys()]);
+  for (const table of managed) for (const f of [4, 6]) scope.reread.tables.add(`${f}|${table}`);
   return now;
 }
 
@@ -114,7 +123,7 @@ function commitReads(t: Trackers, reads: Reads): void {
 export async function observeScope(dataplane: Dataplane, t: Trackers, links: LinkStates, scope: PassScope): Promise<LinkStates> {
   takeRouteEvents(t, scope);
   checkObjectEvents(t, scope);
-  const nextLinks = scope.reread.links ? await readLinkChanges(dataplane, links, scope) : links;
+  const nextLinks = scope.reread.links ? await readLinkChanges(dataplane, t, links, scope) : links;
   commitReads(t, await readScopes(dataplane, scope));
   return nextLinks;
 }
