@@ -17,7 +17,7 @@ if (!support.ok) console.warn(`\n[link-flap.test] SKIPPING: ${support.reason}\n`
 
 const VIP1 = "10.111.100.1";
 
-describe.skipIf(!support.ok)("a link flap flushes fibwarden's source-table route silently; fibwarden puts it back", () => {
+describe.skipIf(!support.ok)("a link flap or an address removal flushes fibwarden's source-table route silently; fibwarden puts it back", () => {
   const get = useLab((lab) => buildTwoUplinkTopology(lab, { scanTimeS: SCAN_TIME_QUIET_S }), { name: "flap" });
   const topo = (): TwoUplinkTopology => get().value;
   let daemon: DaemonProcess | undefined;
@@ -55,6 +55,23 @@ describe.skipIf(!support.ok)("a link flap flushes fibwarden's source-table route
     // put back by a pass that kernel events started (the resync is an hour away)
     const passes = since.filter((e) => e.msg === "pass done" && Array.isArray(e.reasons) && (e.reasons as string[]).includes("kernel"));
     expect(passes.length).toBeGreaterThan(0);
+    expect(since.filter((e) => e.msg === "pass done" && Array.isArray(e.reasons) && (e.reasons as string[]).some((r) => r === "resync" || r === "config"))).toEqual([]);
+  });
+
+  it("address removed and put back: the route through its subnet goes silently; fibwarden re-reads and re-adds it", async () => {
+    const { ns, plan } = topo();
+    const { table } = await sourceRoute();
+    expect(table).toBeDefined();
+    const dev = plan.uplinks.a.node.ifname;
+    const cidr = `${plan.uplinks.a.node.ipv4}/${plan.uplinks.a.len4}`;
+    await ns.node.ip(["address", "del", cidr, "dev", dev]);
+    await pollUntil(async () => ({ done: !(await sourceRoute()).present }), { timeoutMs: DEADLINE_MS.state, what: `the kernel to flush table ${table} with ${cidr} gone from ${dev}` });
+    const from = daemon!.entries().length;
+    await ns.node.ip(["address", "add", cidr, "dev", dev]);
+    await pollUntil(async () => ({ done: (await sourceRoute()).present, detail: daemon!.logs().slice(-3000) }),
+      { timeoutMs: DEADLINE_MS.state, what: `fibwarden to put VIP1's default route back into table ${table} after ${cidr} came back` });
+    const since = daemon!.entries().slice(from);
+    expect(since.some((e) => e.msg === "applied" && e.op === "route.add" && String(e.table) === table)).toBe(true);
     expect(since.filter((e) => e.msg === "pass done" && Array.isArray(e.reasons) && (e.reasons as string[]).some((r) => r === "resync" || r === "config"))).toEqual([]);
   });
 });
