@@ -24,6 +24,7 @@
  * `Removing foreign route (configured,marked): ...`, then `Forgetting foreign ...: <same text>`
  * when the kernel confirms the deletion.
  */
+import { routeTypeOf } from "../../src/core/model/route.js";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -174,7 +175,14 @@ export async function startNetworkd(lab: Lab, ns: LabNamespace, options: Network
       const text = readLog().slice(from);
       const configured = text.includes(`${flushLink}: State changed: configuring -> configured`);
       const removing = parseRemovals(text);
-      const unconfirmed = removing.filter((r) => !confirmed(text, r));
+      // A removal is confirmed by networkd's `Forgetting foreign ...` line, or, for a route whose
+      // kernel notification networkd words otherwise (a blackhole route), by the kernel no longer
+      // holding it.
+      const unconfirmed: RemovedObject[] = [];
+      for (const r of removing) if (!confirmed(text, r) && !(await goneFromKernel(ns, r))) unconfirmed.push(r);
+      // ...or by networkd saying it could not (the kernel refused: such a route stays).
+      const failed = (text.match(/Could not (?:drop|remove) route/g) ?? []).length;
+      if (unconfirmed.length > 0 && unconfirmed.every((r) => r.kind === "route") && unconfirmed.length <= failed) unconfirmed.length = 0;
       return {
         done: configured && unconfirmed.length === 0,
         value: text,
@@ -219,6 +227,22 @@ export function parseRemovals(log: string): RemovedObject[] {
 }
 
 /** True when the log has the `Forgetting foreign ...` line of the same object (the kernel confirmed the deletion). */
+/**
+ * True when `r` is a route the kernel no longer holds at its table and destination with its type
+ * (another agent's route may take the key at once: fibwarden's own default in a source table).
+ */
+async function goneFromKernel(ns: LabNamespace, r: RemovedObject): Promise<boolean> {
+  if (r.kind !== "route") return false;
+  const dst = r.fields.dst === "n/a" ? "default" : r.fields.dst; // networkd prints a default route's dst as n/a
+  const table = /(\d+)\)?$/.exec(r.fields.table ?? "")?.[1];
+  if (dst === undefined || table === undefined) return false;
+  const family = dst.includes(":") ? "-6" : "-4";
+  const routes = JSON.parse(await ns.ip(["-N", family, "-json", "route", "show", "table", table])) as Array<{ dst?: string; type?: string }>;
+  const host = dst.replace(/\/(32|128)$/, "");
+  const type = routeTypeOf(r.fields.type ?? "unicast");
+  return !routes.some((x) => (x.dst === dst || x.dst === host) && routeTypeOf(x.type ?? "1") === type);
+}
+
 function confirmed(log: string, r: RemovedObject): boolean {
   const what = r.kind === "rule" ? "routing policy rule" : "route";
   return log.split("\n").some((l) => l.includes(`Forgetting foreign ${what} (`) && l.trimEnd().endsWith(`: ${r.text}`));

@@ -1,4 +1,4 @@
-/** `npm run soak -- --rounds N --seed S [--cli PATH] [--max-minutes M] [--settle-ms MS]`: exits 1 on the first violation. */
+/** `npm run soak -- --rounds N --seed S [--cli PATH] [--max-minutes M] [--settle-ms MS] [--coexist]`: exits 1 on the first violation. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkLabSupport } from "../lab/index.js";
@@ -31,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(maxMinutes ? { maxDurationMs: Number(maxMinutes) * 60_000 } : {}),
     ...(settleMs ? { settleMs: Number(settleMs) } : {}),
     lenientVipRemoval: argv.includes("--lenient-vip-removal"),
+    coexist: argv.includes("--coexist"),
     dumpLogsPath: arg(argv, "--dump-logs") ?? `/tmp/fibwarden-soak-${seed}.jsonl`,
   });
   process.stdout.write(`${JSON.stringify({ ...r, durationS: Math.round(r.durationMs / 1000) }, null, 1)}\n`);

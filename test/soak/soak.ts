@@ -8,7 +8,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BirdClient } from "../../src/adapters/bird/client.js";
 import { showExportedRoutes } from "../../src/adapters/bird/queries.js";
-import { buildTwoUplinkTopology, createLab, DEADLINE_MS, pollUntil, queryBird, waitForBgp, type TwoUplinkTopology } from "../lab/index.js";
+import {
+  buildTwoUplinkTopology, createLab, DEADLINE_MS, pollUntil, queryBird, startFrr, startNetworkd, waitForBgp,
+  type LabNamespace, type NetworkdHandle, type RemovedObject, type TwoUplinkTopology,
+} from "../lab/index.js";
 import { FibwardenProc, type SoakLog } from "./fibwarden-proc.js";
 import { classifyAddress, classifyRoute, classifyRule, type OraclePolicy } from "../support/oracle/ownership.js";
 import { readAddrs, readLinks, readRoutes, readRules, routeKey, ruleKey, type KAddr, type KRoute, type KRule } from "./kernel-view.js";
@@ -29,6 +32,12 @@ export interface SoakOptions {
   dumpLogsPath?: string;
   /** Tolerate a removed VIP whose address stays only beside its own local route (the bug fixed in 2d0ee65; for older builds). */
   lenientVipRemoval?: boolean;
+  /**
+   * Other agents on the node too (#18): FRR's zebra and staticd installing routes through nexthop
+   * objects (their routes must never change), and real systemd-networkd, whose flushes (an action)
+   * remove every foreign rule and link-less route, fibwarden's and the agent's alike.
+   */
+  coexist?: boolean;
 }
 
 export interface SoakResult {
@@ -77,20 +86,47 @@ const ACTIONS: [string, number][] = [
   ["addr-add", 4], ["addr-del", 3], ["lxc-add", 3], ["lxc-del", 2], ["bgp-flap", 3],
   ["bird-restart", 2], ["bird-sigstop", 2], ["fibwarden-kill", 3], ["config-change", 3],
 ];
+/** With `coexist`: networkd flushes foreign rules and link-less routes now and then. */
+const COEXIST_ACTIONS: [string, number][] = [["networkd-flush", 4]];
+
+/** FRR's static routes in the coexist soak: one in main, one in a spare table (via the gw). */
+const FRR_STATIC = [{ dst: "10.222.0.0/24", table: 254 }, { dst: "10.223.0.0/24", table: 3001 }];
 
 /** pino's `time`: epoch ms, or an ISO string with fibwarden's timestamp setting. */
 function timeOf(e: SoakLog): number {
   return typeof e.time === "number" ? e.time : Date.parse(String(e.time));
 }
 
-function pickAction(rng: Prng): string {
-  const total = ACTIONS.reduce((s, [, w]) => s + w, 0);
+function pickAction(rng: Prng, coexist: boolean): string {
+  const all = coexist ? [...ACTIONS, ...COEXIST_ACTIONS] : ACTIONS;
+  const total = all.reduce((s, [, w]) => s + w, 0);
   let x = rng.next() * total;
-  for (const [name, w] of ACTIONS) {
+  for (const [name, w] of all) {
     x -= w;
     if (x < 0) return name;
   }
-  return ACTIONS[0]![0];
+  return all[0]![0];
+}
+
+/** zebra's routes (staticd's, proto 196) as stable lines: what must never change. */
+async function frrRouteLines(ns: LabNamespace): Promise<string[]> {
+  const routes = JSON.parse(await ns.ip(["-N", "-4", "-json", "route", "show", "table", "all"])) as Array<Record<string, unknown>>;
+  return routes.filter((r) => r.protocol === "196")
+    .map((r) => `${String(r.dst)} table ${String(r.table ?? "254")} metric ${String(r.metric ?? 0)} via ${String(r.gateway)} dev ${String(r.dev)}`).sort();
+}
+
+/** The tracked-object key of what networkd says it removed (soak's kernel-view keys), or undefined. */
+function removedKey(o: RemovedObject): { kind: "rule" | "route"; key: string } | undefined {
+  const table = /table: (?:\w+\()?(\d+)\)?/.exec(o.text)?.[1];
+  if (o.kind === "rule") {
+    const m = /priority: (\d+), (\S+) -> /.exec(o.text);
+    const proto = /proto(?:col)?: (\d+)/.exec(o.text)?.[1];
+    return m && table ? { kind: "rule", key: `${m[1]}|${m[2]}|${table}|${proto ?? ""}` } : undefined;
+  }
+  const printed = /dst: (\S+?),/.exec(o.text)?.[1];
+  const dst = printed === "n/a" ? "0.0.0.0/0" : printed; // networkd prints a default route's dst as n/a
+  const metric = /priority: (\d+)/.exec(o.text)?.[1];
+  return dst && table && metric ? { kind: "route", key: `${table}|${dst}|${metric}` } : undefined;
 }
 
 function config(t: TwoUplinkTopology, vips: readonly string[]): string {
@@ -137,6 +173,17 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const cfgPath = join(lab.dir, "soak.yaml");
     let vips = VIPS.slice(0, 2);
     writeFileSync(cfgPath, config(topo, vips));
+    let networkd: NetworkdHandle | undefined;
+    let frrRoutes: string[] = [];
+    if (opts.coexist) {
+      await startFrr(lab, ns, { zebra: "hostname node\n", staticd: `hostname node\n${FRR_STATIC.map((r) => `ip route ${r.dst} ${gw}${r.table === 254 ? "" : ` table ${r.table}`}`).join("\n")}\n` });
+      frrRoutes = await pollUntil(async () => {
+        const now = await frrRouteLines(ns);
+        return { done: now.length === FRR_STATIC.length, value: now, detail: now.join(" | ") };
+      }, { timeoutMs: DEADLINE_MS.bird, what: "zebra to install staticd's routes" });
+      networkd = await startNetworkd(lab, ns);
+      log(`soak: coexist: FRR routes ${frrRoutes.join(" | ")}; networkd pid ${networkd.pid ?? "?"}`);
+    }
     fw = new FibwardenProc(opts.cliPath, cfgPath);
     const daemon = fw;
     await daemon.start();
@@ -309,6 +356,24 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           count(action);
           return;
         }
+        case "networkd-flush": {
+          // networkd removes every foreign rule and link-less route: the agent's too, which the
+          // soak then stops expecting (by what networkd's log says it removed, not by looking).
+          const r = await networkd!.flush();
+          for (const o of r.removed) {
+            const k = removedKey(o);
+            if (k === undefined) continue;
+            const ruleHit = k.kind === "rule" ? [...rules.entries()].find(([key]) => key.startsWith(k.key.slice(0, k.key.lastIndexOf("|") + 1))) : undefined;
+            const tracked = k.kind === "rule" ? ruleHit?.[1] : routes.get(k.key);
+            if (tracked?.present) {
+              tracked.present = false;
+              tracked.round = round;
+              count(`foreign ${k.kind} removed by networkd`);
+            }
+          }
+          count(`networkd removed ${r.removed.length} object(s)`);
+          return;
+        }
         case "config-change":
           toggleVip();
           count(action);
@@ -422,6 +487,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         }
       }
 
+      if (opts.coexist) {
+        const nowFrr = await frrRouteLines(ns);
+        if (JSON.stringify(nowFrr) !== JSON.stringify(frrRoutes)) problems.push(`(a) FRR's routes changed: want ${frrRoutes.join(" | ")}, live ${nowFrr.join(" | ")}`);
+      }
+
       // (b) every protected route BIRD exports is present, unless a foreign route holds its key
       const exported = await birdExports();
       for (const dst of exported) {
@@ -495,7 +565,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const n = rng.int(1, 3);
       const done: string[] = [];
       for (let i = 0; i < n; i++) {
-        const a = pickAction(rng);
+        const a = pickAction(rng, opts.coexist === true);
         await perform(a, round);
         done.push(a);
       }
