@@ -129,6 +129,21 @@ function removedKey(o: RemovedObject): { kind: "rule" | "route"; key: string } |
   return dst && table && metric ? { kind: "route", key: `${table}|${dst}|${metric}` } : undefined;
 }
 
+/** networkd's names of route protocols (iproute2's rt_protos), as numbers. */
+const NETWORKD_PROTO: Record<string, number> = { kernel: 2, boot: 3, static: 4, bird: 12 };
+
+/**
+ * True when networkd's removal names this very route (type and protocol too): networkd also
+ * tries routes it remembers from before, which another agent has since replaced at the key; the
+ * kernel refuses those, and the route at the key stays.
+ */
+function removalMatches(o: RemovedObject, spec: RouteSpec): boolean {
+  const type = /type: (\w+)/.exec(o.text)?.[1];
+  const proto = /proto: (\w+)/.exec(o.text)?.[1] ?? "";
+  const protocol = /^\d+$/.test(proto) ? Number(proto) : NETWORKD_PROTO[proto];
+  return type === spec.type && protocol === spec.protocol;
+}
+
 function config(t: TwoUplinkTopology, vips: readonly string[]): string {
   const a = t.plan.uplinks.a;
   return `
@@ -364,7 +379,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
             const k = removedKey(o);
             if (k === undefined) continue;
             const ruleHit = k.kind === "rule" ? [...rules.entries()].find(([key]) => key.startsWith(k.key.slice(0, k.key.lastIndexOf("|") + 1))) : undefined;
-            const tracked = k.kind === "rule" ? ruleHit?.[1] : routes.get(k.key);
+            const routeHit = k.kind === "route" ? routes.get(k.key) : undefined;
+            const tracked = k.kind === "rule" ? ruleHit?.[1] : routeHit !== undefined && removalMatches(o, routeHit.spec) ? routeHit : undefined;
             if (tracked?.present) {
               tracked.present = false;
               tracked.round = round;
