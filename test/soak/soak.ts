@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BirdClient } from "../../src/adapters/bird/client.js";
 import { showExportedRoutes } from "../../src/adapters/bird/queries.js";
 import {
-  buildTwoUplinkTopology, createLab, DEADLINE_MS, pollUntil, queryBird, startFrr, startNetworkd, waitForBgp,
+  buildTwoUplinkTopology, createLab, DEADLINE_MS, parseRemovals, pollUntil, queryBird, startFrr, startNetworkd, waitForBgp,
   type LabNamespace, type NetworkdHandle, type RemovedObject, type TwoUplinkTopology,
 } from "../lab/index.js";
 import { FibwardenProc, type SoakLog } from "./fibwarden-proc.js";
@@ -375,18 +375,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           // networkd removes every foreign rule and link-less route: the agent's too, which the
           // soak then stops expecting (by what networkd's log says it removed, not by looking).
           const r = await networkd!.flush();
-          for (const o of r.removed) {
-            const k = removedKey(o);
-            if (k === undefined) continue;
-            const ruleHit = k.kind === "rule" ? [...rules.entries()].find(([key]) => key.startsWith(k.key.slice(0, k.key.lastIndexOf("|") + 1))) : undefined;
-            const routeHit = k.kind === "route" ? routes.get(k.key) : undefined;
-            const tracked = k.kind === "rule" ? ruleHit?.[1] : routeHit !== undefined && removalMatches(o, routeHit.spec) ? routeHit : undefined;
-            if (tracked?.present) {
-              tracked.present = false;
-              tracked.round = round;
-              count(`foreign ${k.kind} removed by networkd`);
-            }
-          }
+          attributeNetworkdRemovals(round);
           count(`networkd removed ${r.removed.length} object(s)`);
           return;
         }
@@ -447,7 +436,32 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       return undefined;
     };
 
+    /**
+     * Every `Removing foreign ...` line networkd logged since the last call, attributed to the
+     * agent's objects it names (networkd may log some after a flush has returned).
+     */
+    let networkdLogSeen = 0;
+    const attributeNetworkdRemovals = (round: number): void => {
+      if (networkd === undefined) return;
+      const text = networkd.log();
+      const removed = parseRemovals(text.slice(networkdLogSeen));
+      networkdLogSeen = text.length;
+      for (const o of removed) {
+        const k = removedKey(o);
+        if (k === undefined) continue;
+        const ruleHit = k.kind === "rule" ? [...rules.entries()].find(([key]) => key.startsWith(k.key.slice(0, k.key.lastIndexOf("|") + 1))) : undefined;
+        const routeHit = k.kind === "route" ? routes.get(k.key) : undefined;
+        const tracked = k.kind === "rule" ? ruleHit?.[1] : routeHit !== undefined && removalMatches(o, routeHit.spec) ? routeHit : undefined;
+        if (tracked?.present) {
+          tracked.present = false;
+          tracked.round = round;
+          count(`foreign ${k.kind} removed by networkd`);
+        }
+      }
+    };
+
     const check = async (round: number, roundStart: number): Promise<string[]> => {
+      attributeNetworkdRemovals(round);
       const problems: string[] = [];
       const kr = await readRoutes(ns);
       const krules = await readRules(ns);
