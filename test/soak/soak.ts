@@ -444,7 +444,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const attributeNetworkdRemovals = (round: number): void => {
       if (networkd === undefined) return;
       const text = networkd.log();
-      const removed = parseRemovals(text.slice(networkdLogSeen));
+      // `Removing foreign ...`, and `Removing ...` of what networkd took for its own
+      const removed = parseRemovals(text.slice(networkdLogSeen).replace(/Removing (routing policy rule|route) \(/g, "Removing foreign $1 ("));
       networkdLogSeen = text.length;
       for (const o of removed) {
         const k = removedKey(o);
