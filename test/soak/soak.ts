@@ -623,6 +623,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         if (opts.dumpLogsPath) {
           writeFileSync(opts.dumpLogsPath, `${daemon.entries.map((x) => JSON.stringify(x)).join("\n")}\n`);
           log(`  fibwarden logs: ${opts.dumpLogsPath}`);
+          if (networkd !== undefined) {
+            writeFileSync(`${opts.dumpLogsPath}.networkd.log`, networkd.log());
+            log(`  networkd log: ${opts.dumpLogsPath}.networkd.log`);
+          }
         }
         break;
       }
