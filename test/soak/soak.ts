@@ -450,7 +450,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       for (const o of removed) {
         const k = removedKey(o);
         if (k === undefined) continue;
-        const ruleHit = k.kind === "rule" ? [...rules.entries()].find(([key]) => key.startsWith(k.key.slice(0, k.key.lastIndexOf("|") + 1))) : undefined;
+        // the present one: the same selectors may have been tracked before with another protocol
+        const ruleHit = k.kind === "rule" ? [...rules.entries()].find(([key, t]) => t.present && key.startsWith(k.key.slice(0, k.key.lastIndexOf("|") + 1))) : undefined;
         const routeHit = k.kind === "route" ? routes.get(k.key) : undefined;
         const tracked = k.kind === "rule" ? ruleHit?.[1] : routeHit !== undefined && removalMatches(o, routeHit.spec) ? routeHit : undefined;
         if (tracked?.present) {
