@@ -73,7 +73,8 @@ interface Reads {
  * link that went down and came back up before this read (a flap shorter than a pass) reads as
  * up, yet the kernel flushed every IPv4 route through it, silently (the integration test
  * `link-flap.test.ts` saw fibwarden's source-table route lost so). Those tables are small; main
- * is re-read only when a link is seen down or gone (BIRD restores its own routes after a flap).
+ * is re-read only when a link is seen down or gone (BIRD restores its own routes after a flap),
+ * or when there are more managed tables than MAX_TABLE_REREADS.
  */
 async function readLinkChanges(dataplane: Dataplane, t: Trackers, links: LinkStates, scope: PassScope): Promise<LinkStates> {
   const now = new Map((await dataplane.readLinks()).map((l) => [l.name, l.up] as const));
@@ -83,10 +84,16 @@ async function readLinkChanges(dataplane: Dataplane, t: Trackers, links: LinkSta
       scope.reread.addresses = true;
     }
   }
+  // IPv4 only: IPv6 reports the routes a link takes with it. One `ip` per table while there are
+  // few (a source table per VIP: 10k VIPs would be 10k processes), else one IPv4 dump.
   const managed = new Set([...t.routes.index.managedKeys.keys(), ...t.routes.index.desiredByTable.keys()]);
-  for (const table of managed) for (const f of [4, 6]) scope.reread.tables.add(`${f}|${table}`);
+  if (managed.size > MAX_TABLE_REREADS) scope.reread.families.add(4);
+  else for (const table of managed) scope.reread.tables.add(`4|${table}`);
   return now;
 }
+
+/** More managed tables than this: a link event re-reads IPv4 routes whole instead of per table. */
+export const MAX_TABLE_REREADS = 32;
 
 async function readScopes(dataplane: Dataplane, scope: PassScope): Promise<Reads> {
   const r = scope.reread;
