@@ -3,23 +3,19 @@
 // run time does not widen the policy: its announce route or address outside what the config
 // declares is refused (`not-ownable`) and reported, and what a run-time VIP inside the policy
 // wrote is still recognised as fibwarden's by a fresh reconciler (a restart).
-import { afterEach, describe, expect, it } from "vitest";
+import { NODE_LINKS, stopAfterEach } from "../../support/reconciler-cleanup.js";
+import { describe, expect, it } from "vitest";
 import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { configToPolicy } from "../../../src/config/policy.js";
 import { parseConfigText } from "../../../src/config/parse.js";
-import { createReconciler, type Reconciler } from "../../../src/index.js";
-import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
+import { createReconciler } from "../../../src/index.js";
+import { startFakeBird } from "../../support/fake-bird.js";
 import { FakeDataplane } from "../../support/fake-dataplane.js";
 import { loadKernelFixture } from "../../support/fixtures.js";
 import { KernelSim } from "../../support/kernel-sim.js";
 
-const links = ["lo", "na0", "nb0", "vip0", "vip0p"].map((name, i) => ({ ifindex: i + 1, name, up: true }));
-const fakes: FakeBird[] = [];
-const recs: Reconciler[] = [];
-afterEach(async () => {
-  for (const r of recs.splice(0)) await r.stop();
-  for (const f of fakes.splice(0)) await f.close();
-});
+const links = NODE_LINKS;
+const { fakes, recs } = stopAfterEach();
 
 async function start(dp?: FakeDataplane) {
   const bird = await startFakeBird("bird-2.0.12");

@@ -2,23 +2,19 @@
 // deleted address as preferred source) and what it keeps (a multipath route with a nexthop on
 // another link): the event pass re-reads the scope such an action touches (never imitates it) and
 // must plan what a resync plans. Cases found by the property (one-pass.prop.test.ts).
-import { afterEach, describe, expect, it } from "vitest";
+import { NODE_LINKS, stopAfterEach } from "../../support/reconciler-cleanup.js";
+import { describe, expect, it } from "vitest";
 import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import type { Route } from "../../../src/core/model/route.js";
-import { createReconciler, type Reconciler } from "../../../src/index.js";
-import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
+import { createReconciler } from "../../../src/index.js";
+import { startFakeBird } from "../../support/fake-bird.js";
 import { perPrefixExportReplies, WatchedDataplane } from "../../support/watched-dataplane.js";
 import { loadKernelFixture } from "../../support/fixtures.js";
 import { KernelSim } from "../../support/kernel-sim.js";
 
-const links = ["lo", "na0", "nb0", "vip0", "vip0p"].map((name, i) => ({ ifindex: i + 1, name, up: true }));
-const fakes: FakeBird[] = [];
-const recs: Reconciler[] = [];
-afterEach(async () => {
-  for (const r of recs.splice(0)) await r.stop();
-  for (const f of fakes.splice(0)) await f.close();
-});
+const links = NODE_LINKS;
+const { fakes, recs } = stopAfterEach();
 
 async function setup(vipReturn = "{gateway: 10.111.1.1, device: na0}") {
   const bird = await startFakeBird("bird-2.0.12", { replies: perPrefixExportReplies() });

@@ -2,12 +2,13 @@
 // transcripts (per-prefix `show route <net> export kernel1` replies cut from the full export), a
 // fake dataplane over the kernel simulator, and kernel change batches fed as the monitor would.
 // Each scenario checks what the incremental pass did against what a full pass then finds.
-import { afterEach, describe, expect, it } from "vitest";
+import { NODE_LINKS, stopAfterEach } from "../../support/reconciler-cleanup.js";
+import { describe, expect, it } from "vitest";
 import { createBirdPort } from "../../../src/adapters/bird/port.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import type { Route } from "../../../src/core/model/route.js";
-import { createReconciler, type Reconciler } from "../../../src/index.js";
-import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
+import { createReconciler } from "../../../src/index.js";
+import { startFakeBird } from "../../support/fake-bird.js";
 import { FakeDataplane } from "../../support/fake-dataplane.js";
 import { perPrefixExportReplies, WatchedDataplane } from "../../support/watched-dataplane.js";
 import { loadKernelFixture } from "../../support/fixtures.js";
@@ -15,13 +16,8 @@ import { KernelSim } from "../../support/kernel-sim.js";
 
 
 
-const links = ["lo", "na0", "nb0", "vip0", "vip0p"].map((name, i) => ({ ifindex: i + 1, name, up: true }));
-const fakes: FakeBird[] = [];
-const recs: Reconciler[] = [];
-afterEach(async () => {
-  for (const r of recs.splice(0)) await r.stop();
-  for (const f of fakes.splice(0)) await f.close();
-});
+const links = NODE_LINKS;
+const { fakes, recs } = stopAfterEach();
 
 async function setup() {
   const bird = await startFakeBird("bird-2.0.12", { replies: perPrefixExportReplies() });
