@@ -1,5 +1,5 @@
-// The context of one planning call: the trackers, the policy and options, the sources of live
-// facts (the trackers' indexes, or the array wrapper's overrides), and memoized answers. Labels
+// The context of one planning call: the trackers (whose indexes answer the live questions), the
+// policy and options, and memoized answers. Labels
 // and cross-key queries are computed on demand and once: labelling a key may ask about other keys
 // (an address's desired side, the routes of a table, a group's guard), and those answers come
 // from the same functions whether the call plans every key or a few.
@@ -14,19 +14,6 @@ import { labelRule } from "./label-rules.js";
 import { labelSysctl } from "./label-sysctls.js";
 import type { PlanOptions } from "./types.js";
 import { isKept, type Label } from "./verdict.js";
-
-/** Live facts the planner reads from outside the labels: the trackers' own, or overrides. */
-export interface PlanSources {
-  /** Live routes in `table`. */
-  tableCount(table: number): number;
-  /** True when `ip` is an address of this host now. */
-  isLocal(ip: string): boolean;
-}
-
-/** The sources of a tracker set: its own indexes. */
-export function trackerSources(t: Trackers): PlanSources {
-  return { tableCount: (table) => t.routes.tableCount(table), isLocal: (ip) => t.addresses.localCount(ip) > 0 };
-}
 
 function memo<K, V>(cache: Map<K, V>, key: K, compute: () => V): V {
   if (cache.has(key)) return cache.get(key) as V;
@@ -44,7 +31,7 @@ export class PlanContext {
   private readonly inUse = new Map<string, boolean>();
   private readonly survivors = new Map<string, number>();
 
-  constructor(readonly trackers: Trackers, readonly policy: OwnershipPolicy, readonly options: PlanOptions, readonly sources: PlanSources) {}
+  constructor(readonly trackers: Trackers, readonly policy: OwnershipPolicy, readonly options: PlanOptions) {}
 
   // Route labels are not memoized: they are cheap given the memoized answers below, and a resync
   // labels a million of them.
@@ -71,7 +58,7 @@ export class PlanContext {
 
   /** True when `ip` is local once this plan's address adds ran. */
   isLocalAfterAdds(ip: string): boolean {
-    if (this.sources.isLocal(ip)) return true;
+    if (this.trackers.addresses.localCount(ip) > 0) return true;
     for (const k of this.trackers.addresses.desiredByIp.get(ip) ?? []) {
       const d = this.addressDesired(k);
       if (d !== undefined && isKept(d)) return true;

@@ -52,7 +52,7 @@ export function judgeTrackedGroup(ctx: PlanContext, gid: string): GroupVerdict {
 /** Routes in `table` once the plan ran: live (or the wrapper's override), plus adds, minus deletes. */
 export function countTableAfter(ctx: PlanContext, table: number): number {
   const index = ctx.trackers.routes.index;
-  let n = ctx.sources.tableCount(table);
+  let n = ctx.trackers.routes.tableCount(table);
   for (const k of index.desiredByTable.get(table) ?? []) if (ctx.route(k).verdict === "create") n++;
   for (const k of index.oursByTable.get(table) ?? []) {
     const label = ctx.route(k);

@@ -39,7 +39,7 @@ import { canonicalJson } from "./canonical-json.js";
 import type { KeySet } from "../track/dirty.js";
 import { groupId, parseRouteKey } from "../track/route-key.js";
 import type { Trackers } from "../track/trackers.js";
-import { PlanContext, trackerSources, type PlanSources } from "./context.js";
+import { PlanContext } from "./context.js";
 import { emitPlan } from "./emit.js";
 import type { PlanGuard } from "./guards.js";
 import type { Plan, PlanOptions } from "./types.js";
@@ -85,22 +85,17 @@ function groupGuards(ctx: PlanContext, groups: Iterable<string>): PlanGuard[] {
   return out;
 }
 
-/** planKeys with explicit sources of live facts (the array wrapper overrides them). */
-export function planWithSources(trackers: Trackers, keys: "all" | KeySet, policy: OwnershipPolicy, options: PlanOptions, sources: PlanSources): Plan {
-  assertPolicy(policy);
-  if (trackers.policy !== policy && canonicalJson(trackers.policy) !== canonicalJson(policy)) {
-    throw new FibwardenError("FW_CONFIG_INVALID", "the trackers were built for another ownership policy");
-  }
-  const ctx = new PlanContext(trackers, policy, options, sources);
-  const scope = keys === "all" ? everyKey(trackers) : keys;
-  const groups = keys === "all" ? trackers.routes.index.groups.keys() : new Set([...keys.routes].map((k) => groupId(parseRouteKey(k))));
-  return emitPlan(labelScope(ctx, scope), groupGuards(ctx, groups));
-}
-
 /**
  * Plans the kernel operations for `keys` ("all" for a resync, or the closed dirty keys of events)
  * without touching anything that `policy` does not classify as ours. Pure and deterministic.
  */
 export function planKeys(trackers: Trackers, keys: "all" | KeySet, policy: OwnershipPolicy, options: PlanOptions): Plan {
-  return planWithSources(trackers, keys, policy, options, trackerSources(trackers));
+  assertPolicy(policy);
+  if (trackers.policy !== policy && canonicalJson(trackers.policy) !== canonicalJson(policy)) {
+    throw new FibwardenError("FW_CONFIG_INVALID", "the trackers were built for another ownership policy");
+  }
+  const ctx = new PlanContext(trackers, policy, options);
+  const scope = keys === "all" ? everyKey(trackers) : keys;
+  const groups = keys === "all" ? trackers.routes.index.groups.keys() : new Set([...keys.routes].map((k) => groupId(parseRouteKey(k))));
+  return emitPlan(labelScope(ctx, scope), groupGuards(ctx, groups));
 }
