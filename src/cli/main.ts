@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The `fibwarden` command. Subcommands are added as their adapters land; each uses only the
 // public library API, as an outside caller would.
+//
+// Start-up: this module imports only node:fs; each command's module (and through it the library,
+// the daemon's HTTP/metrics stack, the doctor) is loaded when that command runs, so `version`,
+// `help` and `bird` do not pay for what they do not use (see docs/performance.md, small nodes).
 import { readFileSync } from "node:fs";
-import { runBirdCommand } from "./bird.js";
-import { runDoctorCommand } from "./doctor.js";
-import { runReconcileCommand } from "./reconcile.js";
-import { runDaemonCommand } from "./run.js";
 
 const USAGE = `usage: fibwarden <command>
 
@@ -44,22 +44,30 @@ const writeErr = (s: string): void => { process.stderr.write(s); };
 export async function runCli(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
-    case "reconcile":
+    case "reconcile": {
+      const { runReconcileCommand } = await import("./reconcile.js");
       return runReconcileCommand(argv.slice(1), {
         out: write, err: writeErr,
         color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
         progress: Boolean(process.stderr.isTTY),
       });
-    case "run":
+    }
+    case "run": {
+      const { runDaemonCommand } = await import("./run.js");
       return runDaemonCommand(argv.slice(1), { out: write, err: writeErr, color: false });
-    case "doctor":
+    }
+    case "doctor": {
+      const { runDoctorCommand } = await import("./doctor.js");
       return runDoctorCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
+    }
     case "check": {
       const { runCheckCommand } = await import("./check.js");
       return runCheckCommand(argv.slice(1), { out: write, err: writeErr, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR });
     }
-    case "bird":
+    case "bird": {
+      const { runBirdCommand } = await import("./bird.js");
       return runBirdCommand(argv.slice(1), write, writeErr);
+    }
     case "version":
     case "--version":
       process.stdout.write(`fibwarden ${readVersion()}\n`);
