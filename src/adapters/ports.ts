@@ -171,6 +171,11 @@ export interface BirdPort {
   exportedRoutes(kernelProtocol: string, onRoute: (r: BirdRoute) => void, opts?: BirdQueryOptions): Promise<number>;
   /** Streams the routes exported to one kernel protocol at exactly `prefix` (none: 0). */
   exportedRoutesAt(kernelProtocol: string, prefix: string, onRoute: (r: BirdRoute) => void, opts?: BirdQueryOptions): Promise<number>;
+  /**
+   * Optional: calls `listener` when the control connection closes other than by close() (BIRD
+   * stopped or restarted); returns the function that removes it. The daemon polls at once then.
+   */
+  onDisconnect?(listener: () => void): () => void;
   /** Closes the connection; later queries fail. */
   close(): void;
 }

@@ -97,8 +97,13 @@ const checkPolicy: Check = (config) => {
   }
 };
 
+const checkBirdPollBounds: Check = (config) => {
+  const { birdPollIntervalMs: min, birdPollMaxIntervalMs: max } = config.daemon;
+  return max >= min ? [] : [{ path: ["daemon", "birdPollMaxIntervalMs"], message: `${max} is below daemon.birdPollIntervalMs (${min}): the slowest pace cannot be faster than the fastest` }];
+};
+
 const CHECKS: Check[] = [
-  checkUniqueVips, checkAnnounceTables, checkProtectedTables, checkKernelProtocolNames,
+  checkUniqueVips, checkBirdPollBounds, checkAnnounceTables, checkProtectedTables, checkKernelProtocolNames,
   checkVipOwnershipMarkers, checkSourceTableCount, checkSysctlAll,
 ];
 

@@ -220,7 +220,8 @@ const daemonSchema = z.strictObject({
   resyncIntervalSeconds: int(1, 86_400).default(30).describe("Shortest period of the full resync pass, in seconds (see `resyncCpuPercent`)."),
   resyncCpuPercent: z.number().min(0.01).max(100).default(0.5).describe("Full resync passes are spaced so that they use at most this share of one CPU: the next one waits at least 100 / resyncCpuPercent times the CPU time of the last one (a 1M-route table). Kernel events, BIRD changes and config changes are handled at once, incrementally."),
   debounceMs: int(0, 60_000).default(100).describe("Quiet time after a kernel, BIRD or config event before a pass starts, in milliseconds."),
-  birdPollIntervalMs: int(100, 600_000).default(1_000).describe("How often BIRD is polled for changes, in milliseconds."),
+  birdPollIntervalMs: int(100, 600_000).default(1_000).describe("The fastest pace of BIRD polls, in milliseconds: while BIRD is unreachable, right after its status or protocols changed, after its control connection closed and after a config reload. Each poll that finds nothing new doubles the wait, up to `birdPollMaxIntervalMs`."),
+  birdPollMaxIntervalMs: int(100, 600_000).default(10_000).describe("The slowest pace of BIRD polls on a quiet node, in milliseconds (at least `birdPollIntervalMs`; equal: a fixed pace). A change seen only by polling (a protocol reconfigured, a BGP neighbour's address, a BIRD that hangs without closing its socket) is noticed at most this late; BIRD stopping closes its control connection and is noticed at once; route changes arrive as kernel events."),
   holdDown: z.strictObject({
     restores: int(0, 1_000).default(5).describe("Re-installs of one of fibwarden's objects (a rule, route, address or sysctl) within `windowSeconds` after which fibwarden stops re-installing it (FIGHTING); 0 never stops."),
     windowSeconds: int(1, 86_400).default(60).describe("The window the re-installs are counted in, in seconds."),

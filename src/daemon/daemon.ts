@@ -17,6 +17,7 @@ import { DaemonDecisions } from "./decisions.js";
 import { DriftReporter } from "./drift-report.js";
 import { FightWatch } from "./fighting.js";
 import { DaemonMetrics } from "./metrics.js";
+import { PollPacer } from "./poll-pacer.js";
 import { PassScheduler, type TriggerReason } from "./scheduler.js";
 
 /** Options of the daemon. */
@@ -137,16 +138,40 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
 
   // The BIRD poll never overlaps a full pass (see DaemonDecisions.pollStarting). Incremental
   // passes ask BIRD little (one prefix at a time) and do not count: the soak showed that
-  // dropping polls for them (a tick every 2 s) hid a stopped BIRD.
-  const birdPoll = setInterval(() => {
+  // dropping polls for them (a tick every 2 s) hid a stopped BIRD. The pace adapts (PollPacer):
+  // fast while BIRD is unreachable or just changed, slower on a quiet node; a closed control
+  // connection (BIRD stopped) polls at once.
+  const pacer = new PollPacer(config.daemon.birdPollIntervalMs, config.daemon.birdPollMaxIntervalMs);
+  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  const schedulePoll = (ms: number): void => {
+    clearTimeout(pollTimer);
+    if (!stopped) pollTimer = setTimeout(pollBird, ms);
+  };
+  const pollBird = (): void => {
     if (stopped) return;
     const generation = decisions.pollStarting();
-    if (generation === undefined) return;
+    if (generation === undefined) { schedulePoll(pacer.delayMs); return; }
     reconciler.birdSignature().then(
-      (sig) => { if (decisions.pollAnswered(generation, sig)) scheduler.trigger("bird"); },
-      () => { decisions.pollAnswered(generation, undefined); },
+      (sig) => {
+        const changed = decisions.pollAnswered(generation, sig);
+        if (changed || sig.includes("unreachable")) pacer.wake(); else pacer.quiet();
+        if (changed) scheduler.trigger("bird");
+        schedulePoll(pacer.delayMs);
+      },
+      () => { decisions.pollAnswered(generation, undefined); pacer.wake(); schedulePoll(pacer.delayMs); },
     );
-  }, config.daemon.birdPollIntervalMs);
+  };
+  let unwatchBird = (): void => undefined;
+  const watchBird = (): void => {
+    unwatchBird = reconciler.onBirdDisconnect(() => {
+      if (stopped) return;
+      log.debug("BIRD control connection closed: polling now");
+      pacer.wake();
+      schedulePoll(0);
+    });
+  };
+  watchBird();
+  schedulePoll(pacer.delayMs);
   // The periodic full pass is the safety net behind the incremental ones; every
   // `resyncIntervalSeconds` the daemon runs either that full pass (when due) or a cheap
   // incremental one (`tick`), so that the last-successful-pass metric stays fresh on a quiet node.
@@ -170,8 +195,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       decisions.retime({ resyncFloorMs: config.daemon.resyncIntervalSeconds * 1000, resyncCpuPercent: config.daemon.resyncCpuPercent });
       driftReporter.retime(config.daemon.driftSettleMs);
       fights = newFightWatch(config);
+      unwatchBird();
       reconciler = createReconciler({ config });
       await old.stop();
+      watchBird();
+      pacer.retime(config.daemon.birdPollIntervalMs, config.daemon.birdPollMaxIntervalMs);
+      schedulePoll(pacer.delayMs);
       startKernelWatch();
       log.info({ path: loaded.path, vips: config.vips.length }, "config reloaded");
       scheduler.trigger("config");
@@ -219,7 +248,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      clearInterval(birdPoll);
+      clearTimeout(pollTimer);
+      unwatchBird();
       clearInterval(resync);
       clearTimeout(retryTimer);
       clearTimeout(settleTimer);

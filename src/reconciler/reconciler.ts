@@ -264,6 +264,15 @@ export class Reconciler {
     return readBirdSignature(this.birds, scope, signal);
   }
 
+  /**
+   * Calls `listener` when the control connection to any BIRD closes other than by stop() (BIRD
+   * stopped or restarted), for ports that report it; returns the function that removes it.
+   */
+  onBirdDisconnect(listener: () => void): () => void {
+    const removers = this.birds.map((b) => b.onDisconnect?.(listener));
+    return () => { for (const remove of removers) remove?.(); };
+  }
+
   /** Stops: closes the BIRD connections. The kernel is left as it is (routes persist). */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -20,7 +20,7 @@ bird: {sockets: [${t.birds.node.socketPath}], idleTimeoutMs: 1000, connectTimeou
 kernel: {netns: ${t.ns.node.name}}
 protect: {kernelProtocols: [${t.plan.kernelProtocols.v4}, ${t.plan.kernelProtocols.v6}], repair: reinstall}
 sysctls: {rpFilter: {"lxc*": 0}}
-daemon: {listen: "127.0.0.1:0", debounceMs: 50, birdPollIntervalMs: 500, resyncIntervalSeconds: 3, logLevel: debug}
+daemon: {listen: "127.0.0.1:0", debounceMs: 50, birdPollIntervalMs: 500, birdPollMaxIntervalMs: 600000, resyncIntervalSeconds: 3, logLevel: debug}
 vips:
 ${vips.map((v) => `  - {address: ${v}, announce: {table: ${t.plan.vip.table}}, return: {gateway: ${t.plan.uplinks.a.router.ipv4}, device: ${t.plan.uplinks.a.node.ifname}}}`).join("\n")}
 `;
@@ -113,6 +113,9 @@ describe.skipIf(!support.ok)("fibwarden run", () => {
     const bird = topo().birds.node;
     const from = logs.length;
     await bird.stop();
+    // Polls have slowed down on the quiet node (up to birdPollMaxIntervalMs, 10 minutes here):
+    // the closed control connection is what makes the daemon look at once.
+    await waitForLog(/BIRD control connection closed: polling now/, from);
     await waitUntil("readyz 503", async () => (await readyz()) === 503);
     // readiness flips before the pass prints why
     await waitForLog(/observation incomplete: nothing deleted/, from);

@@ -77,6 +77,7 @@ export class BirdClient {
   private backoffMs = 0;
   private nextAttemptAt = 0;
   private closed = false;
+  private readonly disconnectListeners = new Set<() => void>();
 
   constructor(options: BirdClientOptions) {
     this.socketPath = options.socketPath;
@@ -109,6 +110,16 @@ export class BirdClient {
     const run = this.queue.then(() => this.runRequest(command, consumer, options));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Calls `listener` each time an established connection closes other than by close(): BIRD
+   * stopped or restarted (its exit closes every control connection), or a cut reply made the
+   * client drop it. The next request reconnects. Returns the function that removes the listener.
+   */
+  onDisconnect(listener: () => void): () => void {
+    this.disconnectListeners.add(listener);
+    return () => { this.disconnectListeners.delete(listener); };
   }
 
   /** Closes the connection; later requests fail. */
@@ -189,6 +200,10 @@ export class BirdClient {
         }
         cleanup();
         socket.on("error", () => undefined); // errors after setup surface through requests
+        socket.once("close", () => {
+          if (this.closed) return;
+          for (const listener of [...this.disconnectListeners]) listener();
+        });
         resolve({ socket, framer, version, dialect: dialectOf(version) });
       };
       const cleanup = (): void => {

@@ -13,6 +13,7 @@ export function birdPortOf(client: BirdClient): BirdPort {
     protocol: (name, opts) => showProtocol(client, name, undefined, opts),
     exportedRoutes: (kernelProtocol, onRoute, opts) => showExportedRoutes(client, kernelProtocol, onRoute, opts),
     exportedRoutesAt: (kernelProtocol, prefix, onRoute, opts) => showExportedRoute(client, kernelProtocol, prefix, onRoute, opts),
+    onDisconnect: (listener) => client.onDisconnect(listener),
     close: () => client.close(),
   };
 }

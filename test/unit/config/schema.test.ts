@@ -26,7 +26,7 @@ const DEFAULTS = {
   protect: { kernelProtocols: "all", repair: "report", metrics: {}, tables: {}, reinstallLimit: { share: 0.1, minimum: 50 } },
   vips: [],
   sysctls: { rpFilter: {}, sendRedirects: {} },
-  daemon: { listen: "127.0.0.1:9473", resyncIntervalSeconds: 30, resyncCpuPercent: 0.5, debounceMs: 100, birdPollIntervalMs: 1000, holdDown: { restores: 5, windowSeconds: 60, holdSeconds: 300 }, driftSettleMs: 3000, logLevel: "info" },
+  daemon: { listen: "127.0.0.1:9473", resyncIntervalSeconds: 30, resyncCpuPercent: 0.5, debounceMs: 100, birdPollIntervalMs: 1000, birdPollMaxIntervalMs: 10000, holdDown: { restores: 5, windowSeconds: 60, holdSeconds: 300 }, driftSettleMs: 3000, logLevel: "info" },
   kernel: {},
 };
 
@@ -130,6 +130,13 @@ vips:
     for (const p of [2, 3, 4, 12, 0, 256]) expect(issuesOf(`ownership: {protocol: ${p}}`)[0]?.field).toBe("ownership.protocol");
     expect(issuesOf("ownership:\n  tables: {from: 2000, to: 1000}\n")[0]).toMatchObject({ field: "ownership.tables.to", message: "the range is empty: to is smaller than from" });
     expect(issuesOf("ownership:\n  tables: {from: 100, to: 300}\n")[0]?.message).toContain("must not include the default (253), main (254) or local (255)");
+  });
+  it("the BIRD poll pace: the slowest is at least the fastest", () => {
+    expect(parseConfigText("daemon: {birdPollIntervalMs: 500, birdPollMaxIntervalMs: 500}").daemon).toMatchObject({ birdPollIntervalMs: 500, birdPollMaxIntervalMs: 500 });
+    expect(issuesOf("daemon:\n  birdPollIntervalMs: 2000\n  birdPollMaxIntervalMs: 1000\n")[0]).toMatchObject({
+      field: "daemon.birdPollMaxIntervalMs", line: 3, message: "1000 is below daemon.birdPollIntervalMs (2000): the slowest pace cannot be faster than the fastest",
+    });
+    expect(issuesOf("daemon: {birdPollIntervalMs: 20000}")[0]?.field).toBe("daemon.birdPollMaxIntervalMs");
   });
   it("bird sockets are absolute, unique and fit sun_path", () => {
     expect(issuesOf("bird: {sockets: [bird.ctl]}")[0]?.message).toContain("not an absolute path");
