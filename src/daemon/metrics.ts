@@ -23,7 +23,10 @@ export class DaemonMetrics {
   readonly sysctlProblems = new Gauge({ name: "fibwarden_sysctl_problems", help: "Sysctls the last full pass found ineffective (a per-interface value overridden by conf.all), each logged as 'sysctl ineffective'.", registers: [this.registry] });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: "fibwarden_" });
+    // The event-loop lag histogram samples every 500 ms, not prom-client's default 10 ms: a
+    // 10 ms timer woke the idle daemon 100 times a second (0.9 % of a core, the bulk of its idle
+    // cost; docs/performance.md, small nodes). A pass that blocks the loop is still sampled.
+    collectDefaultMetrics({ register: this.registry, prefix: "fibwarden_", eventLoopMonitoringPrecision: 500 });
   }
 
   /** Records one pass. */

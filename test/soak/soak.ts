@@ -154,7 +154,9 @@ protect: {kernelProtocols: [${t.plan.kernelProtocols.v4}, ${t.plan.kernelProtoco
 sysctls: {rpFilter: {"lxc*": 0}}
 # holdDown off: the random agent deletes fibwarden's objects at will and invariant (c) expects them
 # back every round; the hold-down has its own test (test/integration/networkd-flusher.test.ts)
-daemon: {listen: "127.0.0.1:0", debounceMs: 50, birdPollIntervalMs: 300, resyncIntervalSeconds: 2, resyncCpuPercent: 100, logLevel: debug, holdDown: {restores: 0}}
+# birdPollMaxIntervalMs 1000: a SIGSTOPped BIRD keeps its socket open, so only a poll notices it;
+# bird-sigstop lasts longer than that ceiling + idleTimeoutMs + connectTimeoutMs (check (d))
+daemon: {listen: "127.0.0.1:0", debounceMs: 50, birdPollIntervalMs: 300, birdPollMaxIntervalMs: 1000, resyncIntervalSeconds: 2, resyncCpuPercent: 100, logLevel: debug, holdDown: {restores: 0}}
 vips:
 ${vips.map((v) => `  - {address: ${v}, announce: {table: ${ANNOUNCE_TABLE}}, return: {gateway: ${a.router.ipv4}, device: ${a.node.ifname}}}`).join("\n")}
 `;
@@ -351,7 +353,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           sigstopAt = Date.now();
           process.kill(pid, "SIGSTOP");
           try {
-            await sleep(rng.int(2_500, 3_500)); // longer than idleTimeoutMs + connectTimeoutMs
+            // longer than birdPollMaxIntervalMs + idleTimeoutMs + connectTimeoutMs (3 s)
+            await sleep(rng.int(3_500, 4_500));
           } finally {
             process.kill(pid, "SIGCONT");
           }
