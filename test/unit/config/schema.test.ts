@@ -26,7 +26,7 @@ const DEFAULTS = {
   protect: { kernelProtocols: "all", repair: "report", metrics: {}, tables: {}, reinstallLimit: { share: 0.1, minimum: 50 } },
   vips: [],
   sysctls: { rpFilter: {}, sendRedirects: {} },
-  daemon: { listen: "127.0.0.1:9473", resyncIntervalSeconds: 30, resyncCpuPercent: 0.5, debounceMs: 100, birdPollIntervalMs: 1000, birdPollMaxIntervalMs: 10000, holdDown: { restores: 5, windowSeconds: 60, holdSeconds: 300 }, driftSettleMs: 3000, logLevel: "info" },
+  daemon: { listen: "127.0.0.1:9473", resyncIntervalSeconds: 30, resyncCpuPercent: 0.1, debounceMs: 100, birdPollIntervalMs: 1000, birdPollMaxIntervalMs: 10000, holdDown: { restores: 5, windowSeconds: 60, holdSeconds: 300 }, driftSettleMs: 3000, logLevel: "info" },
   kernel: {},
 };
 
