@@ -353,8 +353,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           sigstopAt = Date.now();
           process.kill(pid, "SIGSTOP");
           try {
-            // longer than birdPollMaxIntervalMs + idleTimeoutMs + connectTimeoutMs (3 s)
-            await sleep(rng.int(3_500, 4_500));
+            // Longer than the worst case to notice a hung BIRD: a poll refused behind a full pass
+            // (up to 2 s on a loaded machine), then the poll ceiling (birdPollMaxIntervalMs 1 s),
+            // idleTimeoutMs (1 s) and connectTimeoutMs (1 s) of the pass the timeout triggers: a
+            // 4.1 s stop on a machine at load 7 ended just before that pass gave up (round 189,
+            // seed 20261207), and BIRD answered it.
+            await sleep(rng.int(6_000, 7_000));
           } finally {
             process.kill(pid, "SIGCONT");
           }
