@@ -16,8 +16,10 @@
 // Not a test: it prints a table and never asserts on time. The load average is in the rows.
 // Run alone (as root): node --expose-gc --import tsx test/bench/small-node-bench.ts
 // Env: BENCH_SMALL_RUNS (runs per command, 5), BENCH_SMALL_WARMUP_S (daemon ready -> idle window,
-// 20, so the adaptive BIRD poll has slowed down), BENCH_SMALL_IDLE_S (idle window, 60),
-// BENCH_SMALL_STOPS (BIRD stops in (3), 5), BENCH_SMALL_QUIET_S (quiet before each stop, 15).
+// 60: the adaptive BIRD poll has slowed down and V8 has shrunk the start-up pass's heap, a GC of
+// ~0.2 s CPU 30-40 s after ready that a 20 s warm-up counted as idle cost), BENCH_SMALL_IDLE_S (idle window, 60),
+// BENCH_SMALL_STOPS (BIRD stops in (3), 5), BENCH_SMALL_QUIET_S (quiet before each stop, 15),
+// BENCH_SMALL_DAEMON_PROF (a directory: the daemon's CPU profile).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -29,7 +31,7 @@ import { formatTable, median, type BenchRow } from "./stats.js";
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const RUNS = Math.max(1, Number(process.env.BENCH_SMALL_RUNS ?? 5));
-const WARMUP_MS = Number(process.env.BENCH_SMALL_WARMUP_S ?? 20) * 1000;
+const WARMUP_MS = Number(process.env.BENCH_SMALL_WARMUP_S ?? 60) * 1000;
 const IDLE_MS = Number(process.env.BENCH_SMALL_IDLE_S ?? 60) * 1000;
 const STOPS = Math.max(1, Number(process.env.BENCH_SMALL_STOPS ?? 5));
 const QUIET_MS = Number(process.env.BENCH_SMALL_QUIET_S ?? 15) * 1000;
@@ -176,7 +178,9 @@ interface Daemon {
 }
 
 async function startDaemon(cfg: string): Promise<Daemon> {
-  const proc = execa(process.execPath, [CLI_PATH, "run", "--config", cfg], { reject: false, all: true, stdin: "ignore" });
+  // BENCH_SMALL_DAEMON_PROF=<dir>: CPU-profile the daemon (written when it stops on SIGTERM).
+  const prof = process.env.BENCH_SMALL_DAEMON_PROF;
+  const proc = execa(process.execPath, [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), CLI_PATH, "run", "--config", cfg], { reject: false, all: true, stdin: "ignore" });
   let logs = "";
   const waiters: { text: string; from: number; resolve: (t: number) => void }[] = [];
   proc.all?.on("data", (d: Buffer) => {
