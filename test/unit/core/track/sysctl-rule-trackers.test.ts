@@ -1,0 +1,66 @@
+// The sysctl and rule trackers' own behaviour (src/core/track/sysctl-tracker.ts, rule-tracker.ts):
+// a value change at a key is a change, a resync is applied once and never after an abort, and the
+// desired lookup rules are indexed per table as they come and go.
+import { describe, expect, it } from "vitest";
+import { ruleKey } from "../../../../src/core/model/keys.js";
+import { makeRule } from "../../../../src/core/model/normalize.js";
+import type { SysctlValue } from "../../../../src/core/model/sysctl.js";
+import { defaultOwnershipPolicy } from "../../../../src/core/ownership.js";
+import { createTrackers } from "../../../../src/core/track/trackers.js";
+
+const policy = defaultOwnershipPolicy();
+const rp = (iface: string, value: number): SysctlValue => ({ iface, name: "rp_filter", value });
+
+describe("sysctl tracker", () => {
+  it("a new value at a key replaces the old one and marks the key dirty; the same value marks nothing", () => {
+    const t = createTrackers(policy);
+    t.sysctls.live.set(rp("eth0", 1));
+    t.takeDirty();
+    t.sysctls.live.set(rp("eth0", 1));
+    expect(t.takeDirty().sysctls.size).toBe(0);
+    t.sysctls.live.set(rp("eth0", 2));
+    expect([...t.takeDirty().sysctls]).toEqual(["eth0|rp_filter"]);
+    expect(t.sysctls.live.get("eth0|rp_filter")?.value).toBe(2);
+  });
+
+  it("a resync sets what it saw and deletes what it did not, once; an aborted one changes nothing", () => {
+    const t = createTrackers(policy);
+    t.sysctls.desired.replace([rp("eth0", 1), rp("eth1", 2)]);
+    t.takeDirty();
+    const aborted = t.sysctls.desired.begin();
+    aborted.add(rp("eth9", 0));
+    aborted.abort();
+    aborted.commit();
+    expect([...t.sysctls.desired.keys()].sort()).toEqual(["eth0|rp_filter", "eth1|rp_filter"]);
+    expect(t.takeDirty().sysctls.size).toBe(0);
+    const r = t.sysctls.desired.begin();
+    r.add(rp("eth1", 0));
+    r.commit();
+    expect([...t.sysctls.desired.keys()]).toEqual(["eth1|rp_filter"]);
+    expect(t.sysctls.desired.get("eth1|rp_filter")?.value).toBe(0);
+    expect([...t.takeDirty().sysctls].sort()).toEqual(["eth0|rp_filter", "eth1|rp_filter"]);
+    t.sysctls.desired.set(rp("eth5", 1));
+    r.commit(); // a second commit of the same resync must not undo later changes
+    expect(t.sysctls.desired.get("eth5|rp_filter")?.value).toBe(1);
+    expect(t.sysctls.desired.delete("eth5|rp_filter")).toBe(true);
+    expect(t.sysctls.desired.delete("eth5|rp_filter")).toBe(false);
+  });
+});
+
+describe("rule tracker", () => {
+  it("indexes desired lookup rules per table as they are set and deleted; other actions are not indexed", () => {
+    const t = createTrackers(policy);
+    const a = makeRule({ priority: 1000, from: "10.0.0.1/32", action: "lookup", table: 1000, protocol: 201 });
+    const b = makeRule({ priority: 1001, from: "10.0.0.2/32", action: "lookup", table: 1000, protocol: 201 });
+    const c = makeRule({ priority: 1002, from: "10.0.0.3/32", action: "blackhole", protocol: 201 });
+    t.rules.desired.replace([a, b, c]);
+    expect([...(t.rules.desiredByTable.get(1000) ?? [])].sort()).toEqual([ruleKey(a), ruleKey(b)].sort());
+    expect([...t.rules.desiredByTable.keys()]).toEqual([1000]);
+    t.rules.desired.delete(ruleKey(a));
+    expect([...(t.rules.desiredByTable.get(1000) ?? [])]).toEqual([ruleKey(b)]);
+    t.rules.desired.delete(ruleKey(b));
+    expect(t.rules.desiredByTable.get(1000)?.size ?? 0).toBe(0);
+    t.rules.desired.delete(ruleKey(c));
+    expect([...t.rules.desired.keys()]).toEqual([]);
+  });
+});
