@@ -2,8 +2,8 @@
 // a value change at a key is a change, a resync is applied once and never after an abort, and the
 // desired lookup rules are indexed per table as they come and go.
 import { describe, expect, it } from "vitest";
-import { ruleKey } from "../../../../src/core/model/keys.js";
-import { makeRule } from "../../../../src/core/model/normalize.js";
+import { routeKey, ruleKey } from "../../../../src/core/model/keys.js";
+import { makeRoute, makeRule } from "../../../../src/core/model/normalize.js";
 import type { SysctlValue } from "../../../../src/core/model/sysctl.js";
 import { defaultOwnershipPolicy } from "../../../../src/core/ownership.js";
 import { createTrackers } from "../../../../src/core/track/trackers.js";
@@ -62,5 +62,23 @@ describe("rule tracker", () => {
     expect(t.rules.desiredByTable.get(1000)?.size ?? 0).toBe(0);
     t.rules.desired.delete(ruleKey(c));
     expect([...t.rules.desired.keys()]).toEqual([]);
+  });
+});
+
+describe("route tracker: protectedKeysAtSite", () => {
+  it("names the protected keys at a site (family, table, dst, TOS) at every protected metric, nothing elsewhere", () => {
+    const t = createTrackers(policy);
+    const bird = (dst: string, metric: number, table = 254) => makeRoute({ dst, table, metric, protocol: 12, nexthops: [{ gateway: "10.1.0.1", dev: "eth0" }] });
+    const bird6 = makeRoute({ dst: "fd00::/64", table: 254, metric: 32, protocol: 12, nexthops: [{ gateway: "fe80::1", dev: "eth0" }] });
+    const here32 = bird("10.9.0.0/24", 32);
+    const here64 = bird("10.9.0.0/24", 64);
+    const otherTable = bird("10.9.0.0/24", 32, 100);
+    const otherDst = bird("10.9.1.0/24", 32);
+    t.routes.protected.replace([here32, here64, otherTable, otherDst, bird6]);
+    const got = t.routes.protectedKeysAtSite(routeKey({ ...here32, metric: 7 })).sort();
+    expect(got).toEqual([routeKey(here32), routeKey(here64)].sort());
+    expect(t.routes.protectedKeysAtSite(routeKey(otherTable))).toEqual([routeKey(otherTable)]);
+    expect(t.routes.protectedKeysAtSite(routeKey({ ...bird6, metric: 1 }))).toEqual([routeKey(bird6)]);
+    expect(t.routes.protectedKeysAtSite(routeKey(bird("10.9.2.0/24", 32)))).toEqual([]);
   });
 });
