@@ -25,7 +25,7 @@ describe("planKeys", () => {
 
   it("refuses trackers built for another policy (their indexes classified with it)", () => {
     const t = loadTrackers(policy, empty, empty);
-    expect(() => planKeys(t, "all", defaultOwnershipPolicy({ protocol: 202 }), options)).toThrow(expect.objectContaining({ code: "FW_CONFIG_INVALID" }));
+    expect(() => planKeys(t, "all", defaultOwnershipPolicy({ protocol: 202 }), options)).toThrow(expect.objectContaining({ code: "FW_CONFIG_INVALID", message: "the trackers were built for another ownership policy" }));
     expect(planKeys(t, "all", defaultOwnershipPolicy(), options).ops).toEqual([]); // an equal policy is the same policy
   });
 });
