@@ -23,7 +23,7 @@ function trackersWith(routes: Route[]): Trackers {
   return t;
 }
 
-const at = (t: Trackers, r: Route): Route[] => t.routes.live.get(routeKey(r));
+const at = (t: Trackers, r: Route): readonly Route[] => t.routes.live.get(routeKey(r));
 
 describe("setLiveRoute (RTM_NEWROUTE)", () => {
   it("IPv4: the new route takes the key whatever held it (another protocol, device or type)", () => {
