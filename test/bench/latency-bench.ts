@@ -16,12 +16,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { parseConfigText } from "../../src/config/parse.js";
 import { createReconciler } from "../../src/index.js";
-import { buildTwoUplinkTopology, checkLabSupport, createLab, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { checkLabSupport, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
+import { spawnBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import { withTwoUplinkLab } from "./two-uplink-lab.js";
 import { renderNodeBirdConfig } from "../lab/two-uplink-bird.js";
-import { CLI_PATH, ensureBuilt } from "../support/cli.js";
+import { ensureBuilt } from "../support/cli.js";
 import { formatTable, type BenchRow } from "./stats.js";
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -185,12 +187,7 @@ function passesIn(logs: string, from: number): { ms: number; reasons: string }[]
   return out;
 }
 
-interface Daemon {
-  proc: ResultPromise;
-  logs: () => string;
-  /** performance.now() of the first log chunk containing `text` after offset, or undefined. */
-  onText: (text: string, fromOffset: number) => Promise<number>;
-}
+type Daemon = BenchDaemon;
 
 function daemonConfig(t: TwoUplinkTopology, daemon: string): string {
   // The VIPs (a) left installed, so that the daemon runs with them (and does not remove them).
@@ -213,33 +210,10 @@ async function startDaemon(t: TwoUplinkTopology, name: string, daemon: string): 
   const cfg = join(t.lab.dir, `${name}.yaml`);
   writeFileSync(cfg, daemonConfig(t, daemon));
   // BENCH_LAT_DAEMON_PROF=<dir>: CPU-profile the daemon (written when it stops on SIGTERM).
-  const prof = process.env.BENCH_LAT_DAEMON_PROF;
-  const proc = execa(process.execPath, [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), CLI_PATH, "run", "--config", cfg], { reject: false, all: true });
-  let logs = "";
-  const waiters: { text: string; from: number; resolve: (t: number) => void }[] = [];
-  proc.all?.on("data", (d: Buffer) => {
-    const now = performance.now();
-    logs += d.toString();
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const w = waiters[i]!;
-      if (logs.indexOf(w.text, w.from) >= 0) {
-        waiters.splice(i, 1);
-        w.resolve(now);
-      }
-    }
-  });
-  const onText = (text: string, from: number) => new Promise<number>((res) => {
-    if (logs.indexOf(text, from) >= 0) res(performance.now());
-    else waiters.push({ text, from, resolve: res });
-  });
-  let url = "";
-  await pollUntil(async () => {
-    const m = /"url":"(http:\/\/[^"]+)"/.exec(logs);
-    if (m) url = m[1]!;
-    return { done: url !== "" };
-  }, { timeoutMs: 30_000, intervalMs: 100, what: `daemon ${name} url` });
+  const d = await spawnBenchDaemon(cfg, process.env.BENCH_LAT_DAEMON_PROF, name);
+  const url = d.url;
   await pollUntil(async () => ({ done: (await fetch(`${url}/readyz`)).status === 200 }), { timeoutMs: 300_000, intervalMs: 200, what: `daemon ${name} ready` });
-  return { proc, logs: () => logs, onText };
+  return d;
 }
 
 async function stopDaemon(d: Daemon | undefined): Promise<void> {
@@ -422,16 +396,6 @@ async function benchIdle(t: TwoUplinkTopology): Promise<BenchRow[]> {
   return rows;
 }
 
-async function withTopology<T>(name: string, fn: (t: TwoUplinkTopology) => Promise<T>): Promise<T> {
-  const lab = await createLab({ name });
-  try {
-    const t = await buildTwoUplinkTopology(lab, { scanTimeS: 60 });
-    return await fn(t);
-  } finally {
-    await lab.destroy();
-  }
-}
-
 /**
  * Runs (a), (b) and (c) in one lab: PROTECTED bulk routes first (BIRD static, exported to the
  * kernel), then (a) for each VIP size (the last size's VIPs stay installed), then the daemon
@@ -446,7 +410,7 @@ export async function benchLatency(): Promise<BenchRow[]> {
   }
   const rows: BenchRow[] = [];
   const parts = (process.env.BENCH_LAT_PARTS ?? "a,b,c").split(",");
-  await withTopology("latency", async (t) => {
+  await withTwoUplinkLab("latency", async (t) => {
     log(`loading ${PROTECTED} protected routes`);
     rows.push(...await loadBulk(t, PROTECTED));
     if (parts.includes("a")) {

@@ -24,8 +24,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa, type ResultPromise } from "execa";
-import { buildTwoUplinkTopology, checkLabSupport, createLab, pollUntil, waitForBgp, type TwoUplinkTopology } from "../lab/index.js";
+import { execa } from "execa";
+import { checkLabSupport, pollUntil, waitForBgp, type TwoUplinkTopology } from "../lab/index.js";
+import { spawnBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import { withTwoUplinkLab } from "./two-uplink-lab.js";
 import { CLI_PATH, ensureBuilt } from "../support/cli.js";
 import { formatTable, median, type BenchRow } from "./stats.js";
 
@@ -169,41 +171,11 @@ async function benchStartup(t: TwoUplinkTopology, cfg: string): Promise<BenchRow
   return rows;
 }
 
-interface Daemon {
-  proc: ResultPromise;
-  url: string;
-  logs: () => string;
-  /** performance.now() when a log chunk containing `text` after offset `from` arrived. */
-  onText: (text: string, from: number) => Promise<number>;
-}
+type Daemon = BenchDaemon;
 
 async function startDaemon(cfg: string): Promise<Daemon> {
   // BENCH_SMALL_DAEMON_PROF=<dir>: CPU-profile the daemon (written when it stops on SIGTERM).
-  const prof = process.env.BENCH_SMALL_DAEMON_PROF;
-  const proc = execa(process.execPath, [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), CLI_PATH, "run", "--config", cfg], { reject: false, all: true, stdin: "ignore" });
-  let logs = "";
-  const waiters: { text: string; from: number; resolve: (t: number) => void }[] = [];
-  proc.all?.on("data", (d: Buffer) => {
-    const now = performance.now();
-    logs += d.toString();
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const w = waiters[i]!;
-      if (logs.indexOf(w.text, w.from) >= 0) {
-        waiters.splice(i, 1);
-        w.resolve(now);
-      }
-    }
-  });
-  const onText = (text: string, from: number) => new Promise<number>((res) => {
-    if (logs.indexOf(text, from) >= 0) res(performance.now());
-    else waiters.push({ text, from, resolve: res });
-  });
-  const url = await pollUntil(async () => {
-    if (proc.exitCode !== null) throw new Error(`daemon exited: ${logs.slice(-1000)}`);
-    const m = /"url":"(http:\/\/[^"]+)"/.exec(logs);
-    return m ? { done: true, value: m[1]! } : { done: false, detail: logs.slice(-500) };
-  }, { timeoutMs: 30_000, intervalMs: 100, what: "the daemon's url in its log" });
-  return { proc, url, logs: () => logs, onText };
+  return spawnBenchDaemon(cfg, process.env.BENCH_SMALL_DAEMON_PROF, "small");
 }
 
 async function stopDaemon(d: Daemon | undefined): Promise<void> {
@@ -364,16 +336,6 @@ async function benchBirdDown(t: TwoUplinkTopology, d: Daemon): Promise<BenchRow[
   ];
 }
 
-async function withTopology<T>(name: string, fn: (t: TwoUplinkTopology) => Promise<T>): Promise<T> {
-  const lab = await createLab({ name });
-  try {
-    const t = await buildTwoUplinkTopology(lab, { scanTimeS: 60 });
-    return await fn(t);
-  } finally {
-    await lab.destroy();
-  }
-}
-
 /**
  * Runs (1), (2) and (3) in one two-uplink lab. Returns the table rows (empty, with a warning,
  * without lab support).
@@ -386,7 +348,7 @@ export async function benchSmallNode(): Promise<BenchRow[]> {
   }
   await ensureBuilt();
   const rows: BenchRow[] = [];
-  await withTopology("small", async (t) => {
+  await withTwoUplinkLab("small", async (t) => {
     // BIRD logs every control command (for the daemon's poll pace in (2)); no route changes.
     await t.birds.node.configure(`debug commands 2;\n${t.configs.node}`);
     const cfg = join(t.lab.dir, "small.yaml");
