@@ -40,3 +40,18 @@ export async function spawnBenchDaemon(cfg: string, profDir: string | undefined,
   }, { timeoutMs: 30_000, intervalMs: 100, what: `daemon ${what}: its url in the log` });
   return { proc, url, logs: () => logs, onText };
 }
+
+/**
+ * Samples `rssKiB()` once a second for `ms` milliseconds (an idle window: a benchmark's measuring
+ * time, not a wait for a condition); returns the largest sample, at least `startKiB`, and the
+ * window's wall time in seconds.
+ */
+export async function peakOver(ms: number, startKiB: number, rssKiB: () => number): Promise<{ peakKiB: number; wallS: number }> {
+  const t0 = performance.now();
+  let peakKiB = startKiB;
+  while (performance.now() - t0 < ms) {
+    await new Promise((r) => setTimeout(r, 1000));
+    peakKiB = Math.max(peakKiB, rssKiB());
+  }
+  return { peakKiB, wallS: (performance.now() - t0) / 1000 };
+}

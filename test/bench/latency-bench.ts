@@ -20,7 +20,7 @@ import { execa } from "execa";
 import { parseConfigText } from "../../src/config/parse.js";
 import { createReconciler } from "../../src/index.js";
 import { checkLabSupport, pollUntil, type TwoUplinkTopology } from "../lab/index.js";
-import { spawnBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import { peakOver, spawnBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
 import { withTwoUplinkLab } from "./two-uplink-lab.js";
 import { renderNodeBirdConfig } from "../lab/two-uplink-bird.js";
 import { ensureBuilt } from "../support/cli.js";
@@ -369,14 +369,8 @@ async function benchIdle(t: TwoUplinkTopology): Promise<BenchRow[]> {
     const a = procStat(pid);
     const logFrom = d.logs().length;
     const lStart = load();
-    const t0 = performance.now();
-    let peak = a.rssKiB;
-    while (performance.now() - t0 < IDLE_MS) {
-      await sleep(1000);
-      peak = Math.max(peak, procStat(pid).rssKiB);
-    }
+    const { peakKiB: peak, wallS: wall } = await peakOver(IDLE_MS, a.rssKiB, () => procStat(pid).rssKiB);
     const b = procStat(pid);
-    const wall = (performance.now() - t0) / 1000;
     const cpuPct = ((b.cpuTicks - a.cpuTicks) / CLK_TCK / wall) * 100;
     const passes = passesIn(d.logs(), logFrom);
     const reasons = [...new Set(passes.map((p) => p.reasons))].join(" ");

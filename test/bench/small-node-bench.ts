@@ -26,7 +26,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { checkLabSupport, pollUntil, waitForBgp, type TwoUplinkTopology } from "../lab/index.js";
-import { spawnBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import { peakOver, spawnBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
 import { withTwoUplinkLab } from "./two-uplink-lab.js";
 import { CLI_PATH, ensureBuilt } from "../support/cli.js";
 import { formatTable, median, type BenchRow } from "./stats.js";
@@ -238,15 +238,9 @@ async function benchIdle(t: TwoUplinkTopology, d: Daemon, readyMs: number): Prom
   const a = procStat(pid);
   const ba = bpid === undefined ? undefined : procStat(bpid);
   const lStart = load();
-  const t0 = performance.now();
-  let peak = a.rssKiB;
-  while (performance.now() - t0 < IDLE_MS) {
-    await sleep(1000);
-    peak = Math.max(peak, procStat(pid).rssKiB);
-  }
+  const { peakKiB: peak, wallS: wall } = await peakOver(IDLE_MS, a.rssKiB, () => procStat(pid).rssKiB);
   const b = procStat(pid);
   const bb = bpid === undefined ? undefined : procStat(bpid);
-  const wall = (performance.now() - t0) / 1000;
   const lEnd = load();
   const cpuPct = ((b.cpuTicks - a.cpuTicks) / CLK_TCK / wall) * 100;
   const birdPct = ba && bb ? ((bb.cpuTicks - ba.cpuTicks) / CLK_TCK / wall) * 100 : undefined;
