@@ -58,7 +58,9 @@ async function kernelState(ns: LabNamespace): Promise<{ owned: string[]; bird: s
   }
   const str = (o: Record<string, unknown>): string => JSON.stringify(o);
   const addresses = (await ns.ip(["-o", "addr", "show"])).split("\n").filter((l) => l.trim() !== "" && !/ fwnd0p? /.test(l))
-    .map((l) => l.replace(/^\d+:\s+/, "").replace(/\\\s+valid_lft.*$/, "").trim());
+    // DAD's transient flag: an IPv6 link-local address may still be `tentative` in one snapshot
+    // and not in the next (a CI run saw it); the address is the same.
+    .map((l) => l.replace(/^\d+:\s+/, "").replace(/\\\s+valid_lft.*$/, "").replace(/ tentative\b/, "").trim());
   return {
     owned: [...rules.filter((r) => r.protocol === "201"), ...routes.filter((r) => r.protocol === "201")].map(str).sort(),
     bird: routes.filter((r) => r.protocol === "12" && r.table !== "3000").map(str).sort(),
