@@ -9,7 +9,7 @@ import { execa } from "execa";
 import { buildTwoUplinkTopology, createLab, pollUntil, type Lab, type TwoUplinkTopology } from "../test/lab/index.js";
 import { startServer, tryConnect, type TestServer } from "../test/support/tcp.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../dist/bin/fibwarden.mjs", import.meta.url));
 const VIP1 = "10.111.100.1";
 const VIP2 = "10.111.100.2";
 const PORT = 8080;

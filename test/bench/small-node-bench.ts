@@ -19,7 +19,8 @@
 // 60: the adaptive BIRD poll has slowed down and V8 has shrunk the start-up pass's heap, a GC of
 // ~0.2 s CPU 30-40 s after ready that a 20 s warm-up counted as idle cost), BENCH_SMALL_IDLE_S (idle window, 60),
 // BENCH_SMALL_STOPS (BIRD stops in (3), 5), BENCH_SMALL_QUIET_S (quiet before each stop, 15),
-// BENCH_SMALL_DAEMON_PROF (a directory: the daemon's CPU profile).
+// BENCH_SMALL_DAEMON_PROF (a directory: the daemon's CPU profile), BENCH_SMALL_DAEMON_RUNS (daemons
+// measured in (2), one after another, for the median of RSS and idle CPU; 5).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -37,6 +38,7 @@ const WARMUP_MS = Number(process.env.BENCH_SMALL_WARMUP_S ?? 60) * 1000;
 const IDLE_MS = Number(process.env.BENCH_SMALL_IDLE_S ?? 60) * 1000;
 const STOPS = Math.max(1, Number(process.env.BENCH_SMALL_STOPS ?? 5));
 const QUIET_MS = Number(process.env.BENCH_SMALL_QUIET_S ?? 15) * 1000;
+const DAEMON_RUNS = Math.max(1, Number(process.env.BENCH_SMALL_DAEMON_RUNS ?? 5));
 /** How long (3) waits for the daemon to notice a stopped BIRD before counting the stop as lost. */
 const NOTICE_DEADLINE_MS = 30_000;
 const CLK_TCK = 100;
@@ -226,7 +228,7 @@ function pollIntervals(text: string): number[] {
 }
 
 /** (2) The daemon's idle cost over IDLE_MS after WARMUP_MS, and the node BIRD's as the reference. */
-async function benchIdle(t: TwoUplinkTopology, d: Daemon, readyMs: number): Promise<BenchRow[]> {
+async function benchIdle(t: TwoUplinkTopology, d: Daemon, readyMs: number): Promise<{ rows: BenchRow[]; rssMB: number; cpuPct: number }> {
   const pid = d.proc.pid!;
   const bpid = birdPid(t);
   if (bpid === undefined) warn("node BIRD's pid not found: no reference CPU");
@@ -252,7 +254,7 @@ async function benchIdle(t: TwoUplinkTopology, d: Daemon, readyMs: number): Prom
   const passes = passCount(d.logs(), logFrom);
   log(`(2) daemon cpu ${cpuPct.toFixed(3)}% rss ${mb(b.rssKiB).toFixed(1)} MB; BIRD cpu ${birdPct?.toFixed(3) ?? "?"}%; ${cmds.length} BIRD commands (${kinds}), poll intervals ${polls.map((x) => x.toFixed(1)).join(" ")} s; ${passes} passes`);
   const rssMB = mb(b.rssKiB);
-  return [
+  return { rssMB, cpuPct, rows: [
     { name: `## (2) daemon, 2 VIPs, production timers; start to /readyz 200 (ms)`, value: readyMs },
     { name: `    load average: ${lStart} -> ${lEnd}; warm-up (s)`, value: WARMUP_MS / 1000 },
     { name: `(2) daemon idle CPU % of a core, ${wall.toFixed(0)} s: ${cpuPct.toFixed(3)} (${goalText(cpuPct, 0.2, " %")})`, value: cpuPct },
@@ -273,7 +275,23 @@ async function benchIdle(t: TwoUplinkTopology, d: Daemon, readyMs: number): Prom
       { name: `    node BIRD wake-ups per second`, value: ((bb.wakeups - (ba?.wakeups ?? 0)) / wall) },
       { name: `    node BIRD RSS at the end (MB)`, value: mb(bb.rssKiB) },
     ] : []),
-  ];
+  ] };
+}
+
+/** (2) once more with a fresh daemon: its RSS and idle CPU only (for the median over runs). */
+async function idleOnce(cfg: string): Promise<{ rssMB: number; cpuPct: number }> {
+  const d = await startDaemon(cfg);
+  try {
+    await waitReady(d, "daemon /readyz 200 after start", 120_000);
+    await sleep(WARMUP_MS);
+    const pid = d.proc.pid!;
+    const a = procStat(pid);
+    const { wallS } = await peakOver(IDLE_MS, a.rssKiB, () => procStat(pid).rssKiB);
+    const b = procStat(pid);
+    return { rssMB: mb(b.rssKiB), cpuPct: ((b.cpuTicks - a.cpuTicks) / CLK_TCK / wallS) * 100 };
+  } finally {
+    await stopDaemon(d);
+  }
 }
 
 /** (3) BIRD stopped -> /readyz 503 and the incomplete-observation log line; then restarted. */
@@ -356,7 +374,26 @@ export async function benchSmallNode(): Promise<BenchRow[]> {
       await waitReady(d, "daemon /readyz 200 after start", 120_000);
       const readyMs = performance.now() - s;
       log(`daemon ready in ${readyMs.toFixed(0)} ms`);
-      rows.push(...await benchIdle(t, d, readyMs));
+      const first = await benchIdle(t, d, readyMs);
+      rows.push(...first.rows);
+      if (DAEMON_RUNS > 1) {
+        // The goal is a median: more daemons, one after another, each measured the same way.
+        await stopDaemon(d);
+        d = undefined;
+        const runs: { rssMB: number; cpuPct: number }[] = [first];
+        for (let k = 2; k <= DAEMON_RUNS; k++) {
+          log(`(2) daemon run ${k}/${DAEMON_RUNS}`);
+          runs.push(await idleOnce(cfg));
+        }
+        const rss = runs.map((r) => r.rssMB);
+        const cpu = runs.map((r) => r.cpuPct);
+        rows.push(
+          { name: `(2) daemon RSS at the end, ${DAEMON_RUNS} daemons (MB)`, ms: rss, goal: goalText(median(rss), 60, " MB") },
+          { name: `(2) daemon idle CPU % of a core, ${DAEMON_RUNS} daemons`, ms: cpu, goal: goalText(median(cpu), 0.2, " %") },
+        );
+        d = await startDaemon(cfg);
+        await waitReady(d, "daemon /readyz 200 after start (for (3))", 120_000);
+      }
       log(`(3) ${STOPS} BIRD stops`);
       rows.push(...await benchBirdDown(t, d));
     } finally {

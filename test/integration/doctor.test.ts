@@ -6,10 +6,8 @@
 // through another next hop than the router that delivered them (ASYMMETRIC_RETURN, exit 2), and
 // say OK once `reconcile --apply` installed them, naming (not hiding) the warning for the other
 // uplink that also carries the VIP.
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DoctorReportSchema, type DoctorReport } from "../../src/report/doctor-json.js";
 import { buildTwoUplinkTopology, checkLabSupport, waitForBgp, type TwoUplinkTopology } from "../lab/index.js";
@@ -24,7 +22,6 @@ if (!support.ok) console.warn(`\n[doctor.test] SKIPPING: ${support.reason}\n`);
 const VIP1 = "10.111.100.1";
 const VIP2 = "10.111.100.2";
 const PORT = 8080;
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 
 describe.skipIf(!support.ok)("fibwarden doctor in the two-uplink lab", () => {
@@ -36,8 +33,6 @@ describe.skipIf(!support.ok)("fibwarden doctor in the two-uplink lab", () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    // dist/ may predate the doctor: build it then
-    if (!existsSync(`${ROOT}dist/cli/doctor.js`)) await execa("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, timeout: 120_000 });
     const dir = topo().lab.dir;
     cfgNoReturn = join(dir, "fw-noreturn.yaml");
     cfgReturn = join(dir, "fw-return.yaml");

@@ -79,12 +79,13 @@ describe("deploy/Dockerfile", () => {
 
   it("the build compiles what the image runs: package.json's bin is the entrypoint", () => {
     const pkg = JSON.parse(read("package.json")) as { bin: Record<string, string>; scripts: Record<string, string> };
-    expect(pkg.scripts.build).toBe("tsc -p tsconfig.build.json");
-    expect(pkg.bin.fibwarden).toBe("dist/cli/main.js");
+    expect(pkg.scripts.build).toBe("tsc -p tsconfig.build.json && node scripts/bundle.mjs");
+    expect(pkg.bin.fibwarden).toBe("dist/bin/fibwarden.mjs");
+    expect(read("scripts/bundle.mjs")).toMatch(/entryPoints: \{ fibwarden: `\$\{root\}dist\/cli\/main\.js` \}/);
     expect(existsSync(new URL("src/cli/main.ts", ROOT))).toBe(true);
     expect(read("src/cli/main.ts").startsWith("#!/usr/bin/env node\n")).toBe(true);
-    expect(inRuntime("RUN").map((r) => r.args).join("\n")).toMatch(/ln -s \/app\/dist\/cli\/main\.js \/usr\/local\/bin\/fibwarden/);
-    expect(all("RUN").map((r) => r.args).join("\n")).toMatch(/chmod 0755 dist\/cli\/main\.js/);
+    expect(inRuntime("RUN").map((r) => r.args).join("\n")).toMatch(/ln -s \/app\/dist\/bin\/fibwarden\.mjs \/usr\/local\/bin\/fibwarden/);
+    expect(all("RUN").map((r) => r.args).join("\n")).toMatch(/chmod 0755 dist\/bin\/fibwarden\.mjs/);
   });
 
   it("installs iproute2 in the runtime image", () => {
