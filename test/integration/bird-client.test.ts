@@ -111,7 +111,7 @@ describe.skipIf(!support.ok)("BIRD client against real BIRD 2", () => {
       process.kill(bird.pid!, "SIGSTOP");
       const err = await catchErr(streamRoutes(c, "show route all", () => undefined));
       process.kill(bird.pid!, "SIGCONT");
-      expect(isFibwardenError(err, "FW_BIRD_TIMEOUT")).toBe(true);
+      expect(isFibwardenError(err, "FW_BIRD_TIMEOUT"), `a stopped BIRD must time out; got ${err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)}`).toBe(true);
       expect((err as { retryable: boolean }).retryable).toBe(true);
       // the cut connection is dropped; the next request reconnects
       expect((await showStatus(c)).up).toBe(true);
