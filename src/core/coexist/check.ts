@@ -57,7 +57,8 @@ const LIVE_SOURCE = "live kernel state";
 /** Checks the managed ranges against the known and the live users of tables and priorities. */
 export function checkSharedRanges(input: SharingInput): SharingReport {
   const ignored = new Set(input.ignore ?? []);
-  const known = (input.known ?? KNOWN_RANGES).filter((k) => !ignored.has(k.agent));
+  const allKnown = input.known ?? KNOWN_RANGES;
+  const known = allKnown.filter((k) => !ignored.has(k.agent));
   const { policy } = input;
   const rules = input.live?.rules ?? [];
   const routes = input.live?.routes ?? [];
@@ -77,7 +78,7 @@ export function checkSharedRanges(input: SharingInput): SharingReport {
   const rulePriorities = findFreeRange({ from: 1, to: PRIORITY_MAX }, prioritiesBlocked, rangeSize(policy.rulePriorities));
   const announce = findFreeRange({ from: 1, to: KERNEL_TABLE_MAX }, [...tablesBlocked, ...input.announceTables.map(single), input.tables, ...(tables ? [tables] : [])], 1);
   const suggested = { tables, rulePriorities, announceTable: announce?.from };
-  const fixes: Fixes = { tables: input.tables, policy, suggested, known };
+  const fixes: Fixes = { tables: input.tables, policy, suggested, someIgnored: known.length < allKnown.length };
 
   const findings: SharingFinding[] = [];
   for (const r of rules) {
@@ -135,7 +136,8 @@ interface Fixes {
   tables: NumberRange;
   policy: OwnershipPolicy;
   suggested: SharingReport["suggested"];
-  known: readonly KnownRange[];
+  /** Some known ranges were left out because their agent is ignored. */
+  someIgnored: boolean;
 }
 
 /** Which config field holds table `t` (a managed table is in the source range or an announce table). */
@@ -170,7 +172,7 @@ function fixFor(field: SharingField, f: Fixes, table?: number): SharingFinding["
   const narrower = rangeSize(free) < rangeSize(current) ? ` (the widest free range: ${rangeSize(free)} values, fewer than the ${rangeSize(current)} now)` : "";
   const key = field === "ownership.tables" ? "tables" : "rulePriorities";
   return {
-    description: `set ${field} to ${formatRange(free)}${narrower}, clear of every known agent${f.known.length < KNOWN_RANGES.length ? " not ignored" : ""} and everything live; ${MOVE_NOTE}`,
+    description: `set ${field} to ${formatRange(free)}${narrower}, clear of every known agent${f.someIgnored ? " not ignored" : ""} and everything live; ${MOVE_NOTE}`,
     config: [`ownership: {${key}: {from: ${free.from}, to: ${free.to}}}`],
   };
 }

@@ -28,7 +28,9 @@ export function parseNetworkdForeignSettings(files: readonly ConfText[]): Networ
       const line = raw.trim();
       if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
       if (line.startsWith("[")) {
-        section = line.replace(/^\[|\]$/g, "").trim();
+        // The name between the brackets, spaces and all: systemd's parser does not strip it, so
+        // `[ Network ]` is an unknown section whose settings networkd ignores.
+        section = line.replace(/^\[|\]$/g, "");
         continue;
       }
       const eq = line.indexOf("=");
