@@ -87,7 +87,7 @@ export function checkSharedRanges(input: SharingInput): SharingReport {
       code: "FOREIGN_RULE_IN_RANGE", severity: "error", agent: guessAgent(known, "priorities", r.priority), source: LIVE_SOURCE,
       message: `rule ${describeRule(r)} (proto ${r.protocol}) lies in ownership.rulePriorities ${formatRange(policy.rulePriorities)} but is not fibwarden's: it takes part in the same lookups as fibwarden's rules, and fibwarden never removes it`,
       overlap: { field: "ownership.rulePriorities", ours: policy.rulePriorities, theirs: single(r.priority) },
-      fix: withLeftover(fixFor("ownership.rulePriorities", fixes), "rule"),
+      fix: withLeftover(fixFor({ field: "ownership.rulePriorities" }, fixes), "rule"),
     });
   }
   const byTable = new Map<number, Route[]>();
@@ -99,22 +99,22 @@ export function checkSharedRanges(input: SharingInput): SharingReport {
       code: "FOREIGN_ROUTE_IN_TABLE", severity: "error", agent: guessAgent(known, "tables", table), source: LIVE_SOURCE,
       message: `table ${table} (${field === "ownership.tables" ? `in ownership.tables ${formatRange(input.tables)}` : "an announce table"}) holds ${found.length} route${found.length === 1 ? "" : "s"} that ${found.length === 1 ? "is" : "are"} not fibwarden's (protocols ${[...new Set(found.map((r) => r.protocol))].sort((a, b) => a - b).join(", ")}): ${shown}${found.length > 3 ? "; ..." : ""}`,
       overlap: { field, ours: field === "ownership.tables" ? input.tables : single(table), theirs: single(table) },
-      fix: withLeftover(fixFor(field, fixes, table), "route"),
+      fix: withLeftover(fixFor(field === "announce table" ? { field, table } : { field }, fixes), "route"),
     });
   }
   for (const k of known) {
-    const ours: Array<{ field: SharingField; range: NumberRange }> = k.kind === "priorities"
+    const ours: Array<FixTarget & { range: NumberRange }> = k.kind === "priorities"
       ? [{ field: "ownership.rulePriorities", range: policy.rulePriorities }]
-      : [{ field: "ownership.tables", range: input.tables }, ...input.announceTables.map((t) => ({ field: "announce table" as const, range: single(t) }))];
+      : [{ field: "ownership.tables", range: input.tables }, ...input.announceTables.map((t) => ({ field: "announce table" as const, range: single(t), table: t }))];
     for (const o of ours) {
       const both = intersectRanges(o.range, k.range);
       if (both === undefined) continue;
-      const what = o.field === "announce table" ? `announce table ${o.range.from}` : `${o.field} ${formatRange(o.range)}`;
+      const what = o.field === "announce table" ? `announce table ${o.table}` : `${o.field} ${formatRange(o.range)}`;
       findings.push({
         code: k.kind === "tables" ? "RANGE_OVERLAP_TABLES" : "RANGE_OVERLAP_PRIORITIES", severity: "warning", agent: k.agent, source: k.source,
         message: `${what} overlaps ${agentName(k.agent)}'s ${k.kind === "tables" ? "tables" : "rule priorities"} ${formatRange(k.range)} (${k.what}) at ${formatRange(both)}${k.modelled !== undefined ? `; range modelled: ${k.modelled}` : ""}`,
         overlap: { field: o.field, ours: o.range, theirs: k.range },
-        fix: fixFor(o.field, fixes, o.field === "announce table" ? o.range.from : undefined),
+        fix: fixFor(o, fixes),
       });
     }
   }
@@ -153,16 +153,20 @@ function guessAgent(known: readonly KnownRange[], kind: KnownRange["kind"], n: n
 
 const MOVE_NOTE = "before the change, remove what fibwarden owns in the old range (`fibwarden reconcile --apply --purge` with the old config, in a maintenance window): what it wrote there is no longer fibwarden's after the change and stays";
 
-/** The config change that avoids an overlap on `field`. */
-function fixFor(field: SharingField, f: Fixes, table?: number): SharingFinding["fix"] {
-  if (field === "announce table") {
+/** What a fix moves: one announce table, or a whole managed range. */
+type FixTarget = { field: "announce table"; table: number } | { field: Exclude<SharingField, "announce table"> };
+
+/** The config change that avoids an overlap on `target`. */
+function fixFor(target: FixTarget, f: Fixes): SharingFinding["fix"] {
+  if (target.field === "announce table") {
     const t = f.suggested.announceTable;
     if (t === undefined) return { description: `no table is free of every known agent and live route; pass --ignore for agents that do not run on this node`, config: [] };
     return {
-      description: `use table ${t} instead of ${table ?? "it"} as the announce table (in vips[].announce.table and ownership.announceTables; the BIRD kernel protocol that learns the VIP routes must read table ${t})`,
+      description: `use table ${t} instead of ${target.table} as the announce table (in vips[].announce.table and ownership.announceTables; the BIRD kernel protocol that learns the VIP routes must read table ${t})`,
       config: [`ownership: {announceTables: [${t}]}`],
     };
   }
+  const field = target.field;
   const current = field === "ownership.tables" ? f.tables : f.policy.rulePriorities;
   const free = field === "ownership.tables" ? f.suggested.tables : f.suggested.rulePriorities;
   const what = field === "ownership.tables" ? "table" : "rule priority";
