@@ -186,7 +186,8 @@ function defineF1(variant: string, skip: boolean, build: (lab: Lab) => Promise<F
     });
 
     it("after: fibwarden run reinstalls it with proto bird and logs the drift; the client connects", async () => {
-      daemon = await startDaemon(cfg);
+      // As the DaemonSet runs it (deploy/kubernetes/base/daemonset.yaml): V8's lite mode.
+      daemon = await startDaemon(cfg, ["--lite-mode", "--no-expose-wasm"]);
       await daemon.waitReady();
       await waitFor(() => hasBirdRoute(clientNet()), { intervalMs: 100, what: `${clientNet()} reinstalled` });
       // the pass logs its drift after applying: the route can be back before the line is printed

@@ -29,9 +29,12 @@ export interface DaemonProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `fibwarden run --config cfgPath` (built binary) and waits for its URL in the logs. */
-export async function startDaemon(cfgPath: string): Promise<DaemonProcess> {
-  const proc: ResultPromise = execa(process.execPath, [CLI_PATH, "run", "--config", cfgPath], { reject: false, all: true });
+/**
+ * Starts `fibwarden run --config cfgPath` (built binary) and waits for its URL in the logs.
+ * `nodeFlags`: Node/V8 flags before the script, e.g. the DaemonSet's `--lite-mode`.
+ */
+export async function startDaemon(cfgPath: string, nodeFlags: string[] = []): Promise<DaemonProcess> {
+  const proc: ResultPromise = execa(process.execPath, [...nodeFlags, CLI_PATH, "run", "--config", cfgPath], { reject: false, all: true });
   let logs = "";
   proc.all?.on("data", (d: Buffer) => { logs += d.toString(); });
   let url = "";

@@ -168,8 +168,10 @@ describe.skipIf(kubectl.skip)("deploy/kubernetes: kustomize packages", () => {
     expect(c.image).toMatch(/^[\w./-]+\/fibwarden(:\d+\.\d+\.\d+|@sha256:[0-9a-f]{64})$/);
     expect(String(c.image)).toContain(`:${(JSON.parse(readRepoFile("package.json")) as { version: string }).version}`);
     expect(c.imagePullPolicy).toBe("IfNotPresent");
-    // The Dockerfile's ENTRYPOINT is `fibwarden run`: the manifest passes only its options.
-    expect(c.command).toBeUndefined();
+    // The Dockerfile's `fibwarden run` (its bundle, which it links to /usr/local/bin/fibwarden)
+    // under V8's lite mode: small nodes (docs/performance.md "Small nodes").
+    expect(c.command).toEqual(["node", "--lite-mode", "--no-expose-wasm", "/app/dist/bin/fibwarden.mjs", "run"]);
+    expect(readRepoFile("deploy/Dockerfile")).toContain("ln -s /app/dist/bin/fibwarden.mjs /usr/local/bin/fibwarden");
     expect(c.args).toEqual(["--config", "/etc/fibwarden/config.yaml"]);
   });
 
@@ -311,15 +313,18 @@ describe.skipIf(kubectl.skip)("deploy/kubernetes: kustomize packages", () => {
     expect(mebibytes(req.memory), "request above the idle RSS at 1M routes, 457 MB").toBeGreaterThan(457 * MB);
     expect(mebibytes(lim.memory), "limit above a full pass's peak at 1M routes, 1,586 MB").toBeGreaterThan(1586 * MB);
     expect(millicores(req.cpu), "request above 1.7 % idle CPU at 1M routes").toBeGreaterThanOrEqual(17);
-    // Only the resources change, in the same container.
+    // The image's own entrypoint, with V8's JIT (not the base's lite mode).
+    expect(r.container.command).toEqual(["fibwarden", "run"]);
+    expect(readRepoFile("deploy/Dockerfile")).toContain('ENTRYPOINT ["fibwarden", "run"]');
+    // Only the resources and the command change, in the same container.
     const base = rendered(overlay);
-    expect({ ...r.container, resources: undefined }).toEqual({ ...base.container, resources: undefined });
+    expect({ ...r.container, resources: undefined, command: undefined }).toEqual({ ...base.container, resources: undefined, command: undefined });
     expect(r.objects.length).toBe(base.objects.length);
   });
 
   it("the figures the manifests cite are in the docs they cite", () => {
     const perf = readRepoFile("docs/performance.md");
-    for (const figure of ["457 / 461 MB", "**1,586 MB**", "| 277 MB |", "1,509 / 1,535 MB", "**1.7 %**"]) expect(perf, figure).toContain(figure);
+    for (const figure of ["457 / 461 MB", "**1,586 MB**", "| 277 MB |", "1,509 / 1,535 MB", "**1.7 %**", "**57.2 MB** (57.1-57.5)", "| 62.8 MB (62.6-72.0) |", "1.5x |"]) expect(perf, figure).toContain(figure);
     expect(readRepoFile("docs/operations.md")).toContain("(peak 82.3)");
   });
 });
