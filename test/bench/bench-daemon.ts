@@ -1,8 +1,8 @@
 // `fibwarden run` for a benchmark: the built CLI with a config file, its log kept in memory, the
 // moment a log text first appeared (performance.now() of the chunk that carried it), and its
 // HTTP url once it logged it. `profDir`: CPU-profile the daemon (written when it stops on SIGTERM).
-// BENCH_DAEMON_NODE_FLAGS: extra Node/V8 flags for the daemon's process (space-separated), to
-// compare runtime settings in the same run.
+// BENCH_DAEMON_NODE_FLAGS: Node/V8 flags for the daemon's process (space-separated; "" for none),
+// instead of the suite's default, to compare runtime settings.
 import { execa, type ResultPromise } from "execa";
 import { pollUntil } from "../lab/index.js";
 import { CLI_PATH } from "../support/cli.js";
@@ -16,8 +16,8 @@ export interface BenchDaemon {
   onText: (text: string, from: number) => Promise<number>;
 }
 
-export async function spawnBenchDaemon(cfg: string, profDir: string | undefined, what: string): Promise<BenchDaemon> {
-  const nodeFlags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== "");
+export async function spawnBenchDaemon(cfg: string, profDir: string | undefined, what: string, defaultNodeFlags = ""): Promise<BenchDaemon> {
+  const nodeFlags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? defaultNodeFlags).split(/\s+/).filter((f) => f !== "");
   const proc = execa(process.execPath, [...nodeFlags, ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), CLI_PATH, "run", "--config", cfg], { reject: false, all: true, stdin: "ignore" });
   let logs = "";
   const waiters: { text: string; from: number; resolve: (t: number) => void }[] = [];

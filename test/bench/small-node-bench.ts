@@ -20,7 +20,8 @@
 // ~0.2 s CPU 30-40 s after ready that a 20 s warm-up counted as idle cost), BENCH_SMALL_IDLE_S (idle window, 60),
 // BENCH_SMALL_STOPS (BIRD stops in (3), 5), BENCH_SMALL_QUIET_S (quiet before each stop, 15),
 // BENCH_SMALL_DAEMON_PROF (a directory: the daemon's CPU profile), BENCH_SMALL_DAEMON_RUNS (daemons
-// measured in (2), one after another, for the median of RSS and idle CPU; 5).
+// measured in (2), one after another, for the median of RSS and idle CPU; 5), BENCH_DAEMON_NODE_FLAGS
+// (the daemon's Node flags; default the DaemonSet's "--lite-mode --no-expose-wasm", "" for the JIT).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -39,6 +40,9 @@ const IDLE_MS = Number(process.env.BENCH_SMALL_IDLE_S ?? 60) * 1000;
 const STOPS = Math.max(1, Number(process.env.BENCH_SMALL_STOPS ?? 5));
 const QUIET_MS = Number(process.env.BENCH_SMALL_QUIET_S ?? 15) * 1000;
 const DAEMON_RUNS = Math.max(1, Number(process.env.BENCH_SMALL_DAEMON_RUNS ?? 5));
+/** The daemon runs as the DaemonSet runs it (deploy/kubernetes/base/daemonset.yaml); BENCH_DAEMON_NODE_FLAGS overrides. */
+const DAEMONSET_NODE_FLAGS = "--lite-mode --no-expose-wasm";
+const DAEMON_FLAGS = process.env.BENCH_DAEMON_NODE_FLAGS ?? DAEMONSET_NODE_FLAGS;
 /** How long (3) waits for the daemon to notice a stopped BIRD before counting the stop as lost. */
 const NOTICE_DEADLINE_MS = 30_000;
 const CLK_TCK = 100;
@@ -177,7 +181,7 @@ type Daemon = BenchDaemon;
 
 async function startDaemon(cfg: string): Promise<Daemon> {
   // BENCH_SMALL_DAEMON_PROF=<dir>: CPU-profile the daemon (written when it stops on SIGTERM).
-  return spawnBenchDaemon(cfg, process.env.BENCH_SMALL_DAEMON_PROF, "small");
+  return spawnBenchDaemon(cfg, process.env.BENCH_SMALL_DAEMON_PROF, "small", DAEMON_FLAGS);
 }
 
 async function stopDaemon(d: Daemon | undefined): Promise<void> {
@@ -388,7 +392,7 @@ export async function benchSmallNode(): Promise<BenchRow[]> {
         const rss = runs.map((r) => r.rssMB);
         const cpu = runs.map((r) => r.cpuPct);
         rows.push(
-          { name: `(2) daemon RSS at the end, ${DAEMON_RUNS} daemons (MB)`, ms: rss, goal: goalText(median(rss), 60, " MB") },
+          { name: `(2) daemon RSS at the end, ${DAEMON_RUNS} daemons, node ${DAEMON_FLAGS || "(no flags)"} (MB)`, ms: rss, goal: goalText(median(rss), 60, " MB") },
           { name: `(2) daemon idle CPU % of a core, ${DAEMON_RUNS} daemons`, ms: cpu, goal: goalText(median(cpu), 0.2, " %") },
         );
         d = await startDaemon(cfg);

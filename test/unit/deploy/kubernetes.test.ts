@@ -172,6 +172,9 @@ describe.skipIf(kubectl.skip)("deploy/kubernetes: kustomize packages", () => {
     // under V8's lite mode: small nodes (docs/performance.md "Small nodes").
     expect(c.command).toEqual(["node", "--lite-mode", "--no-expose-wasm", "/app/dist/bin/fibwarden.mjs", "run"]);
     expect(readRepoFile("deploy/Dockerfile")).toContain("ln -s /app/dist/bin/fibwarden.mjs /usr/local/bin/fibwarden");
+    // The small-node bench measures the daemon with the same flags.
+    const flags = (c.command as string[]).slice(1, -2).join(" ");
+    expect(readRepoFile("test/bench/small-node-bench.ts")).toContain(`const DAEMONSET_NODE_FLAGS = "${flags}";`);
     expect(c.args).toEqual(["--config", "/etc/fibwarden/config.yaml"]);
   });
 
