@@ -118,6 +118,7 @@ export function makeRule(input: RuleInput): Rule {
   if (input.fwmark !== undefined) rule.fwmark = { ...input.fwmark };
   if (input.table !== undefined) rule.table = input.table;
   if (input.gotoPriority !== undefined) rule.gotoPriority = input.gotoPriority;
+  if (input.extra !== undefined) rule.extra = input.extra;
   if (!Number.isInteger(rule.priority) || rule.priority < 0 || rule.priority > 0xffffffff) {
     throw new FibwardenError("FW_INVALID_MODEL", `rule priority out of range: ${rule.priority}`);
   }

@@ -102,7 +102,7 @@ function address(text: unknown, fam: Family, base: string, name: string): string
 const goodNames = createMemo(4096, (name) => isInterfaceName(name));
 
 function ifname(name: unknown, base: string, field: string): string {
-  if (typeof name !== "string" || !goodNames(name)) assertInterfaceName(name, field === "" ? base : `${base}.${field}`);
+  if (typeof name !== "string" || !goodNames(name)) assertInterfaceName(name, `${base}.${field}`);
   return name as string;
 }
 
@@ -298,11 +298,12 @@ export function renderIpBatches(ops: readonly PlanOp[], opts: RenderOptions): Re
     }
     let lines: string[];
     try {
-      family(fam, "family");
+      family(fam, "op");
       lines = renderOpLines(op, opts);
     } catch (error) {
-      if (!(error instanceof FibwardenError)) throw error;
-      refused.push({ index, error });
+      // An op the model's types do not allow (a null nexthop, a null fwmark) fails inside the
+      // renderer with a TypeError: refused like any bad token, so the other ops still render.
+      refused.push({ index, error: error instanceof FibwardenError ? error : malformedOp(index, error) });
       continue;
     }
     linesByOp[index] = lines;
@@ -313,6 +314,11 @@ export function renderIpBatches(ops: readonly PlanOp[], opts: RenderOptions): Re
     }
   }
   return { batches: [byFamily[4], byFamily[6]].filter((b) => b.lines.length > 0), refused, notIp, linesByOp };
+}
+
+function malformedOp(index: number, cause: unknown): FibwardenError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new FibwardenError("FW_INVALID_TOKEN", `operation ${index} is malformed: ${why}`, { cause, details: { field: "op", value: index } });
 }
 
 /** Renders ops strictly: the lines per family, or the first refusal thrown. */

@@ -11,7 +11,16 @@ const IFNAME_CHARS = /^[A-Za-z0-9_.:@-]+$/;
 const NETNS_CHARS = /^[A-Za-z0-9_.-]+$/;
 
 function refuse(field: string, why: string, value: unknown): never {
-  throw new FibwardenError("FW_INVALID_TOKEN", `${field}: ${why} (${JSON.stringify(value)})`, { details: { field, value } });
+  throw new FibwardenError("FW_INVALID_TOKEN", `${field}: ${why} (${shown(value)})`, { details: { field, value } });
+}
+
+/** The refused value as text; JSON.stringify itself throws for a BigInt or a circular object. */
+function shown(value: unknown): string {
+  try {
+    return String(JSON.stringify(value));
+  } catch {
+    return String(value);
+  }
 }
 
 /** True when `name` is an interface name (or IPv4 label) fibwarden accepts. */
