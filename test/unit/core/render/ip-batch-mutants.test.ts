@@ -231,6 +231,8 @@ describe("batches", () => {
     const { refused, batches } = renderIpBatches([add(v4), add({ ...v4, dst: "10.21.0.0/24", nexthops: [null as never] })], opts);
     expect(refused.map((r) => [r.index, r.error.code])).toEqual([[1, "FW_INVALID_TOKEN"]]);
     expect(refused[0]?.error.message).toMatch(/^operation 1 is malformed: /);
+    expect(refused[0]?.error.details).toEqual({ field: "op", value: 1 });
+    expect(refused[0]?.error.cause).toBeInstanceOf(TypeError);
     expect(batches.map((b) => b.lines.length)).toEqual([1]);
   });
 });
