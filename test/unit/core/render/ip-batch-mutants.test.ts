@@ -1,7 +1,8 @@
 // `ip -batch` rendering: exact refusal messages (the field and value an operator sees), the
 // cause chain of parse refusals, nexthop shapes, and how batches and batch text are assembled.
 import { describe, expect, it } from "vitest";
-import { FibwardenError, isFibwardenError } from "../../../../src/core/errors.js";
+import { refusal } from "./refusal.js";
+import { FibwardenError } from "../../../../src/core/errors.js";
 import type { InterfaceAddress } from "../../../../src/core/model/address.js";
 import { makeAddress, makeRoute, makeRule } from "../../../../src/core/model/normalize.js";
 import type { Route } from "../../../../src/core/model/route.js";
@@ -20,15 +21,6 @@ const addrAdd = (address: InterfaceAddress): PlanOp => ({ kind: "address.add", a
 const addrDel = (address: InterfaceAddress): PlanOp => ({ kind: "address.delete", address, reason: "test" });
 const sysctl: PlanOp = { kind: "sysctl.set", sysctl: { iface: "v0", name: "rp_filter", value: 0 }, previous: 1, reason: "test" };
 
-const refusal = (fn: () => unknown): FibwardenError => {
-  try {
-    fn();
-  } catch (err) {
-    if (isFibwardenError(err, "FW_INVALID_TOKEN")) return err;
-    throw err;
-  }
-  throw new Error("not refused");
-};
 
 const IFNAME_RULE = 'interface name must be 1..15 bytes of [A-Za-z0-9_.:@-], not "." or "..", not starting with "-"';
 

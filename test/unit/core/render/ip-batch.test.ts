@@ -1,6 +1,7 @@
 // Golden `ip -batch` lines for every op kind and both families, and the refusals.
 import { describe, expect, it } from "vitest";
-import { FibwardenError, isFibwardenError } from "../../../../src/core/errors.js";
+import { refusal } from "./refusal.js";
+import { FibwardenError } from "../../../../src/core/errors.js";
 import { makeAddress, makeRoute, makeRule } from "../../../../src/core/model/normalize.js";
 import type { Route } from "../../../../src/core/model/route.js";
 import type { PlanOp } from "../../../../src/core/plan/types.js";
@@ -109,15 +110,6 @@ describe("batches", () => {
 });
 
 describe("refusals (FW_INVALID_TOKEN naming the field)", () => {
-  const refusal = (fn: () => unknown): FibwardenError => {
-    try {
-      fn();
-    } catch (err) {
-      if (isFibwardenError(err, "FW_INVALID_TOKEN")) return err;
-      throw err;
-    }
-    throw new Error("not refused");
-  };
   const withDev = (dev: string): PlanOp => add({ ...v4, nexthops: [{ gateway: "10.0.0.2", dev, weight: 1, onlink: false }] });
 
   it.each(["eth0;rm", "a b", "../x", "x".repeat(16), "", "-eth0", ".", "..", "eth0\n", "ä0", "a/b", "a#b", "a\"b"])("refuses interface name %j", (dev) => {

@@ -1,19 +1,11 @@
 // Token validators: what may reach an `ip -batch` line or a /run/netns path, and what is refused.
 import { describe, expect, it } from "vitest";
-import { FibwardenError, isFibwardenError } from "../../../../src/core/errors.js";
+import { refusal } from "./refusal.js";
+import { FibwardenError } from "../../../../src/core/errors.js";
 import {
   assertIntegerInRange, assertInterfaceName, assertNamespaceName, IFNAME_MAX_BYTES, isInterfaceName, refuseToken,
 } from "../../../../src/core/render/tokens.js";
 
-const refusal = (fn: () => unknown): FibwardenError => {
-  try {
-    fn();
-  } catch (err) {
-    if (isFibwardenError(err, "FW_INVALID_TOKEN")) return err;
-    throw err;
-  }
-  throw new Error("not refused");
-};
 
 const IFNAME_RULE = 'interface name must be 1..15 bytes of [A-Za-z0-9_.:@-], not "." or "..", not starting with "-"';
 const NETNS_RULE = 'namespace name must be 1..64 bytes of [A-Za-z0-9_.-], not "." or "..", not starting with "-"';
