@@ -1,8 +1,7 @@
 // `fibwarden run` for a benchmark: the built CLI with a config file, its log kept in memory, the
 // moment a log text first appeared (performance.now() of the chunk that carried it), and its
 // HTTP url once it logged it. `profDir`: CPU-profile the daemon (written when it stops on SIGTERM).
-// BENCH_DAEMON_NODE_FLAGS: Node/V8 flags for the daemon's process (space-separated; "" for none),
-// instead of the suite's default, to compare runtime settings.
+// `nodeFlags`: Node/V8 flags for the daemon's process, space-separated (daemonNodeFlags()).
 import { execa, type ResultPromise } from "execa";
 import { pollUntil } from "../lab/index.js";
 import { CLI_PATH } from "../support/cli.js";
@@ -16,9 +15,14 @@ export interface BenchDaemon {
   onText: (text: string, from: number) => Promise<number>;
 }
 
-export async function spawnBenchDaemon(cfg: string, profDir: string | undefined, what: string, defaultNodeFlags = ""): Promise<BenchDaemon> {
-  const nodeFlags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? defaultNodeFlags).split(/\s+/).filter((f) => f !== "");
-  const proc = execa(process.execPath, [...nodeFlags, ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), CLI_PATH, "run", "--config", cfg], { reject: false, all: true, stdin: "ignore" });
+/** The daemon's Node flags: BENCH_DAEMON_NODE_FLAGS when set ("" for none), else the suite's default. */
+export function daemonNodeFlags(suiteDefault: string): string {
+  return process.env.BENCH_DAEMON_NODE_FLAGS ?? suiteDefault;
+}
+
+export async function spawnBenchDaemon(cfg: string, profDir: string | undefined, what: string, nodeFlags = daemonNodeFlags("")): Promise<BenchDaemon> {
+  const flags = nodeFlags.split(/\s+/).filter((f) => f !== "");
+  const proc = execa(process.execPath, [...flags, ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), CLI_PATH, "run", "--config", cfg], { reject: false, all: true, stdin: "ignore" });
   let logs = "";
   const waiters: { text: string; from: number; resolve: (t: number) => void }[] = [];
   proc.all?.on("data", (d: Buffer) => {

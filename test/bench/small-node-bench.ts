@@ -28,7 +28,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { checkLabSupport, pollUntil, waitForBgp, type TwoUplinkTopology } from "../lab/index.js";
-import { peakOver, spawnBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
+import { daemonNodeFlags, peakOver, spawnBenchDaemon, type BenchDaemon } from "./bench-daemon.js";
 import { withTwoUplinkLab } from "./two-uplink-lab.js";
 import { CLI_PATH, ensureBuilt } from "../support/cli.js";
 import { formatTable, median, type BenchRow } from "./stats.js";
@@ -42,7 +42,7 @@ const QUIET_MS = Number(process.env.BENCH_SMALL_QUIET_S ?? 15) * 1000;
 const DAEMON_RUNS = Math.max(1, Number(process.env.BENCH_SMALL_DAEMON_RUNS ?? 5));
 /** The daemon runs as the DaemonSet runs it (deploy/kubernetes/base/daemonset.yaml); BENCH_DAEMON_NODE_FLAGS overrides. */
 const DAEMONSET_NODE_FLAGS = "--lite-mode --no-expose-wasm";
-const DAEMON_FLAGS = process.env.BENCH_DAEMON_NODE_FLAGS ?? DAEMONSET_NODE_FLAGS;
+const DAEMON_FLAGS = daemonNodeFlags(DAEMONSET_NODE_FLAGS);
 /** How long (3) waits for the daemon to notice a stopped BIRD before counting the stop as lost. */
 const NOTICE_DEADLINE_MS = 30_000;
 const CLK_TCK = 100;
