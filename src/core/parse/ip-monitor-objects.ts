@@ -70,7 +70,7 @@ export function parseRuleEvent(text: string): RuleEvent | undefined {
     let protocol = 0;
     if (words[i] === "proto") {
       const p = words[i + 1] ?? "";
-      const n = /^\d+$/.test(p) ? Number(p) : RULE_PROTOS[p];
+      const n = /^\d+$/.test(p) ? Number(p) : Object.prototype.hasOwnProperty.call(RULE_PROTOS, p) ? RULE_PROTOS[p] : undefined;
       if (n === undefined) return undefined;
       protocol = n;
       i += 2;

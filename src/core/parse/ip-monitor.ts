@@ -53,7 +53,10 @@ function routeFamily(dst: string, words: readonly string[]): Family | undefined 
   if (dst.includes(".")) return 4;
   const via = words.indexOf("via");
   if (via >= 0) {
-    const gw = words[via + 1] === "inet6" || words[via + 1] === "inet" ? words[via + 2] : words[via + 1];
+    // RTA_VIA prints the gateway's family first, and the kernel uses it only for an IPv6 gateway
+    // of an IPv4 route (`via inet6 fe80::1`, RFC 5549): the route is IPv4.
+    if (words[via + 1] === "inet6") return 4;
+    const gw = words[via + 1] === "inet" ? words[via + 2] : words[via + 1];
     if (gw !== undefined) return gw.includes(":") ? 6 : 4;
   }
   // Only IPv6 routes carry a router preference.

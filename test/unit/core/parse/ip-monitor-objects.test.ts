@@ -6,11 +6,14 @@ import type { Rule } from "../../../../src/core/model/rule.js";
 import { readFixture } from "../../../support/fixtures.js";
 
 const lines = readFixture("ip-monitor/rules-addresses-6.1.txt").split("\n");
-const rules = lines.filter((l) => l.startsWith("[RULE]")).map((l) => parseRuleEvent(l.slice(6)));
-const addrs = lines.filter((l) => l.startsWith("[ADDR]")).map((l) => parseAddressEvent(l.slice(6)));
+// Parsed inside each test, never at module load: a mutation tester activates its mutant per
+// test, so results computed when the file loads would hide every mutant from these tests.
+const parseRules = () => lines.filter((l) => l.startsWith("[RULE]")).map((l) => parseRuleEvent(l.slice(6)));
+const parseAddrs = () => lines.filter((l) => l.startsWith("[ADDR]")).map((l) => parseAddressEvent(l.slice(6)));
 
 describe("rule monitor lines", () => {
   it("reads the plain forms and refuses the rest", () => {
+    const rules = parseRules();
     expect(rules).toEqual([
       { deleted: false, family: 4, priority: 1000, from: "10.112.0.5/32", table: 10005, protocol: 201 },
       { deleted: false, family: 4, priority: 1500, from: "10.98.1.0/24", table: 1001, protocol: 0 },
@@ -26,6 +29,7 @@ describe("rule monitor lines", () => {
   });
 
   it("agrees with a cache that holds the rule (added) or lacks it (deleted)", () => {
+    const rules = parseRules();
     const ours: Rule = { family: 4, priority: 1000, from: "10.112.0.5/32", tos: 0, action: "lookup", table: 10005, protocol: 201 };
     expect(ruleEventAgrees(rules[0]!, [ours])).toBe(true);
     expect(ruleEventAgrees(rules[0]!, [])).toBe(false);
@@ -37,6 +41,7 @@ describe("rule monitor lines", () => {
 
 describe("address monitor lines", () => {
   it("reads IPv4 labels and IPv6 DAD states; continuation lines are not events", () => {
+    const addrs = parseAddrs();
     expect(addrs).toEqual([
       { deleted: false, family: 4, dev: "lo", address: "10.112.0.5", prefixlen: 32, label: "lo:fw" },
       { deleted: false, family: 4, dev: "lo", address: "10.97.1.0", prefixlen: 28 },
@@ -51,6 +56,7 @@ describe("address monitor lines", () => {
   });
 
   it("agrees only when device, address, length and label match", () => {
+    const addrs = parseAddrs();
     const vip = { family: 4 as const, dev: "lo", address: "10.112.0.5", prefixlen: 32, label: "lo:fw", scope: 0 };
     const { label: _drop, ...unlabeled } = vip;
     expect(addressEventAgrees(addrs[0]!, [vip])).toBe(true);
