@@ -172,8 +172,10 @@ export function normalizeRoute(w: z.infer<typeof wireRoute>, family: Family, def
     nexthops,
   };
   if (w.prefsrc !== undefined) route.prefsrc = canonicalAddressMemo(w.prefsrc, family);
-  // local/broadcast/multicast routes have a device but may lack a gateway: still valid.
-  if ((type !== "unicast" || nexthops.length > 0) && !looksValid(route)) validateRoute(route);
+  // A unicast route through an nhid group shows no nexthop: looksValid passes it, so
+  // validateRoute (which refuses a unicast route without nexthop) only runs when its table or
+  // metric is out of range, and then throws for that.
+  if (!looksValid(route)) validateRoute(route);
   return route;
 }
 
