@@ -122,6 +122,13 @@ export interface KernelWatch {
   stop(): Promise<void>;
 }
 
+/** Where streamed routes go: a part of a tracker resync (PartedResync in src/core/track). */
+export interface RouteSink {
+  add(route: Route): void;
+  /** The dump was whole: keep what it gave. */
+  commit(): void;
+}
+
 /** The kernel dataplane as the reconciler sees it. */
 export interface Dataplane {
   /**
@@ -129,6 +136,14 @@ export interface Dataplane {
    * (the kernel filters a table dump itself, so a small table reads fast beside a big one).
    */
   readRoutes(family?: Family, table?: number): Promise<Route[]>;
+  /**
+   * Optional: every route of every table of both families (as readRoutes), streamed while the
+   * dumps are read into sinks from `part`, one per dump and attempt; a sink is committed only
+   * when its dump was whole. Rejects as readRoutes does (the caller then drops every part).
+   * Resolves with the number of routes. A resync of a full table uses it so that the routes are
+   * never held as one list.
+   */
+  streamRoutes?(part: () => RouteSink): Promise<number>;
   /** Every policy rule of `family`, or of both. */
   readRules(family?: Family): Promise<Rule[]>;
   /** Every IPv4 and IPv6 address of every link. */

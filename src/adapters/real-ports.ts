@@ -18,6 +18,13 @@ export interface ReconcilerOptions {
   bird?: BirdPort[];
   /** A clock to use instead of the system's. */
   clock?: Clock;
+  /**
+   * Keep each resync's observation as lists in its result (`kernel.live.routes`, every kernel
+   * protocol's `routes`), as `doctor` needs. Off by default: a resync streams the routes into the
+   * trackers and the result counts them (`kernel.routeCount`, `routeCount`), so a full table is
+   * never held as a list.
+   */
+  keepObservation?: boolean;
   /** @deprecated Pass `bird` (`birdPortOf(client)` wraps a client). BIRD clients to use instead of ones built from `config.bird`. */
   birdClients?: BirdClient[];
 }
@@ -37,10 +44,11 @@ export function dataplaneFromConfig(config: Config): Dataplane {
 }
 
 /** The config and every port of `options`, with the real adapters for those not given. */
-export function withRealAdapters(options: ReconcilerOptions): { config: Config; dataplane: Dataplane; bird: BirdPort[]; clock: Clock } {
+export function withRealAdapters(options: ReconcilerOptions): { config: Config; dataplane: Dataplane; bird: BirdPort[]; clock: Clock; keepObservation?: boolean } {
   const { config } = options;
   return {
     config,
+    ...(options.keepObservation === true ? { keepObservation: true } : {}),
     dataplane: options.dataplane ?? dataplaneFromConfig(config),
     bird: options.bird ?? options.birdClients?.map(birdPortOf) ?? birdPortsFromConfig(config),
     clock: options.clock ?? systemClock,

@@ -46,7 +46,7 @@ export class DaemonMetrics {
     this.planOps.reset();
     for (const op of r.plan?.ops ?? []) this.planOps.inc({ kind: op.kind });
     if (r.mode === "full") {
-      this.protectedRoutes.set(r.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0));
+      this.protectedRoutes.set(r.bird.kernelProtocols.reduce((n, k) => n + k.routeCount, 0));
       this.withheld.set(r.plan?.withheld.length ?? 0);
       this.reinstallGuards.reset();
       for (const code of ["kernel-metric-mismatch", "mass-reinstall"]) this.reinstallGuards.set({ code }, 0);

@@ -52,7 +52,7 @@ export async function gatherFlow(opts: GatherOptions): Promise<GatheredFlow> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const { config } = opts;
   const netns = config.kernel.netns ?? null;
-  const reconciler = createReconciler({ config });
+  const reconciler = createReconciler({ config, keepObservation: true }); // the flow is traced through the whole kernel
   let pass;
   try {
     pass = await reconciler.plan(opts.signal);

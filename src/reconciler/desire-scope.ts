@@ -63,14 +63,20 @@ function keysByVip(desired: Pick<DesiredState, "routes" | "rules" | "addresses">
   return out;
 }
 
-/** The resync: composes every VIP from the whole observation and replaces the desired side. */
-export function desireAll(t: Trackers, memory: DesireMemory, config: Config, vips: readonly VipConfig[], bird: BirdObservation, live: LiveState, interfaces: readonly string[]): DesiredResult {
+/**
+ * The resync: composes every VIP from the whole observation and replaces the desired side.
+ * `live` is the whole kernel; or, when `streamed` (the routes went into the trackers as they were
+ * read, BIRD's exports into the protected side), its routes are empty and the VIPs read the
+ * source tables and the main table from the trackers, as an event pass does.
+ */
+export function desireAll(t: Trackers, memory: DesireMemory, config: Config, vips: readonly VipConfig[], bird: BirdObservation, live: LiveState, interfaces: readonly string[], streamed = false): DesiredResult {
   memory.peers.clear();
-  const desired = composeDesired(config, vips, bird, live, t.policy, interfaces, {
-    resolvePeer: (n) => remember(memory.peers, n, () => resolvePeerReturn(n, live)),
+  const view = streamed ? { ...live, routes: sourceTableRoutes(t, config) } : live;
+  const desired = composeDesired(config, vips, bird, view, t.policy, interfaces, {
+    resolvePeer: (n) => remember(memory.peers, n, () => (streamed ? resolvePeerFromTrackers(t, n) : resolvePeerReturn(n, live))),
   });
   t.routes.desired.replace(desired.desired.routes);
-  t.routes.protected.replace(desired.desired.protectedRoutes);
+  if (!streamed) t.routes.protected.replace(desired.desired.protectedRoutes);
   t.rules.desired.replace(desired.desired.rules);
   t.addresses.desired.replace(desired.desired.addresses);
   t.sysctls.desired.replace(desired.desired.sysctls);
@@ -82,6 +88,16 @@ export function desireAll(t: Trackers, memory: DesireMemory, config: Config, vip
 function remember<K, V>(map: Map<K, V>, k: K, compute: () => V): V {
   if (!map.has(k)) map.set(k, compute());
   return map.get(k)!;
+}
+
+/** The live routes of the source tables: managed, hence small and indexed (the VIP builder reads them whole). */
+function sourceTableRoutes(t: Trackers, config: Config): Route[] {
+  const range = config.ownership.tables;
+  const out: Route[] = [];
+  for (const [table, keys] of t.routes.index.managedKeys) {
+    if (rangeIncludes(range, table)) for (const k of keys) out.push(...t.routes.live.get(k));
+  }
+  return out;
 }
 
 /** The return path to `neighbor` from the main table the trackers hold. */
@@ -192,13 +208,7 @@ export function desireScope(t: Trackers, memory: DesireMemory, input: DesireScop
   const liveRules = liveValues<Rule>(t.rules.live);
   const touched = touchedVips(t, memory, input, liveRules);
   const vips = input.vips.filter((v) => touched.has(v.address));
-  // The source tables are managed, hence small and indexed: the VIP builder reads them whole.
-  const range = input.config.ownership.tables;
-  const sourceRoutes: Route[] = [];
-  for (const [table, keys] of t.routes.index.managedKeys) {
-    if (rangeIncludes(range, table)) for (const k of keys) sourceRoutes.push(...t.routes.live.get(k));
-  }
-  const view: LiveState = { routes: sourceRoutes, rules: liveRules, addresses: [], sysctls: [] };
+  const view: LiveState = { routes: sourceTableRoutes(t, input.config), rules: liveRules, addresses: [], sysctls: [] };
   const birdNoRoutes: BirdObservation = { ...input.bird, kernelProtocols: [] };
   const desired = touched.size === 0
     ? { desired: { routes: [], rules: [], addresses: [], sysctls: [], protectedRoutes: [] }, vipProblems: [] as VipProblem[], sysctlProblems: [] as SysctlProblem[], tables: new Map<string, number>() }

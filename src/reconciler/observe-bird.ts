@@ -1,7 +1,7 @@
 // Observes every configured BIRD daemon: its status, protocols and, for each kernel protocol
 // fibwarden protects, the routes BIRD exports to it (streamed: a full table is never one string).
 // Any failure makes the observation incomplete: the planner then deletes nothing (fail static).
-import type { BirdPort } from "../adapters/ports.js";
+import type { BirdPort, RouteSink } from "../adapters/ports.js";
 import type { BirdProtocol } from "../core/bird/protocol-types.js";
 import { dialectFromProtocols, readBirdRelease, type BirdDialect, type DialectSource } from "../core/bird/version.js";
 import { ProtectedRouteBuilder, defaultBirdKernelMetric, type SkippedExport } from "../core/desired/protected.js";
@@ -40,7 +40,10 @@ export interface KernelProtocolObservation {
   family: Family;
   table: number;
   metric: number;
+  /** The routes, unless they were streamed into the trackers (then empty: see routeCount). */
   routes: Route[];
+  /** Number of routes BIRD exports to this protocol, as kernel routes. */
+  routeCount: number;
   skipped: SkippedExport[];
   /** Routes BIRD marks `!`: its own kernel sync failed. */
   syncErrors: string[];
@@ -79,7 +82,12 @@ function decideDialect(socket: string, version: string, fromVersion: BirdDialect
 }
 
 /** Observes BIRD through `birds` (one port per socket); never throws for BIRD's own failures. */
-export async function observeBird(birds: readonly BirdPort[], settings: ProtectSettings, signal?: AbortSignal): Promise<BirdObservation> {
+/**
+ * Observes `birds`. With `part`, each protected kernel protocol's routes are streamed into a sink
+ * of their own (a part of the trackers' resync, committed once the protocol's export was read
+ * whole) and its `routes` stay empty; without, they are listed.
+ */
+export async function observeBird(birds: readonly BirdPort[], settings: ProtectSettings, signal?: AbortSignal, part?: () => RouteSink): Promise<BirdObservation> {
   const obs: BirdObservation = { complete: true, problems: [], daemons: [], kernelProtocols: [] };
   const wanted = settings.kernelProtocols === "all" ? undefined : new Set(settings.kernelProtocols);
   const seenWanted = new Set<string>();
@@ -113,13 +121,16 @@ export async function observeBird(birds: readonly BirdPort[], settings: ProtectS
         const fam = family === 4 ? "ipv4" : "ipv6";
         const table = settings.tables?.[p.name] ?? 254;
         const metric = settings.metrics?.[p.name]?.[fam] ?? defaultBirdKernelMetric(dialect, family);
-        const builder = new ProtectedRouteBuilder({ protocol: p.name, family, table, metric });
+        const sink = part?.();
+        const builder = new ProtectedRouteBuilder({ protocol: p.name, family, table, metric }, sink === undefined ? undefined : (r) => sink.add(r));
         const syncErrors: string[] = [];
         await bird.exportedRoutes(p.name, (r) => {
           builder.add(r);
           if (r.syncError) syncErrors.push(r.network);
         }, signal ? { signal } : {});
-        obs.kernelProtocols.push({ socket, name: p.name, family, table, metric, routes: builder.routes(), skipped: builder.skipped, syncErrors });
+        builder.finish();
+        sink?.commit();
+        obs.kernelProtocols.push({ socket, name: p.name, family, table, metric, routes: builder.routes(), routeCount: builder.count, skipped: builder.skipped, syncErrors });
       }
     } catch (err) {
       obs.complete = false;

@@ -10,9 +10,10 @@
 //     dependencies (closeKeys): the same labels a resync would give them.
 // The findings at the planned keys replace the earlier ones there (known-findings.ts). A pass
 // never throws for BIRD or the kernel failing: it returns what it saw.
-import type { ApplyResult, BirdPort, Clock, Dataplane } from "../adapters/ports.js";
+import type { ApplyResult, BirdPort, Clock, Dataplane, RouteSink } from "../adapters/ports.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
+import type { Route } from "../core/model/route.js";
 import { addressKey, ruleKey } from "../core/model/keys.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
 import { closeKeys } from "../core/plan/close-keys.js";
@@ -68,14 +69,26 @@ export interface PassOptions {
    * removing what fibwarden installs): planned, not applied, listed in `PassResult.held`.
    */
   hold?: (op: PlanOp) => boolean;
+  /**
+   * Keep a resync's observation as lists in the result (`kernel.live.routes`, each kernel
+   * protocol's `routes`): what `doctor` reads. Without it a resync streams the kernel's routes and
+   * BIRD's exports into the trackers as they are read, and the result carries their counts only
+   * (a full table is never held twice).
+   */
+  keepObservation?: boolean;
   signal?: AbortSignal;
 }
 
 /** The kernel as observed, or why it could not be. */
 export interface KernelObservation {
   complete: boolean;
-  /** A resync's whole dump; empty in an event pass (the trackers hold the kernel). */
+  /**
+   * A resync's whole dump, its routes only with `keepObservation` (else streamed into the
+   * trackers: see routeCount); empty in an event pass (the trackers hold the kernel).
+   */
   live: LiveState;
+  /** Number of routes a resync read (both families, every table). */
+  routeCount: number;
   interfaces: string[];
   /** Every link with its administrative state (empty when the read failed). */
   links: Array<{ name: string; up: boolean }>;
@@ -118,44 +131,76 @@ export interface PassOutcome {
   fellBack?: string;
 }
 
-/** Reads the whole kernel view; never throws. */
-export async function observeKernel(dataplane: Dataplane): Promise<KernelObservation> {
+/**
+ * Reads the whole kernel view; never throws. With `part`, the routes are streamed into sinks from
+ * it (as Dataplane.streamRoutes; a dataplane without it reads the list and hands it to one sink)
+ * and `live.routes` stays empty.
+ */
+export async function observeKernel(dataplane: Dataplane, part?: () => RouteSink): Promise<KernelObservation> {
   const empty: LiveState = { routes: [], rules: [], addresses: [], sysctls: [] };
+  const readRoutes = async (): Promise<{ routes: Route[]; count: number }> => {
+    if (part === undefined) {
+      const routes = await dataplane.readRoutes();
+      return { routes, count: routes.length };
+    }
+    if (dataplane.streamRoutes !== undefined) return { routes: [], count: await dataplane.streamRoutes(part) };
+    const routes = await dataplane.readRoutes();
+    const sink = part();
+    for (const r of routes) sink.add(r);
+    sink.commit();
+    return { routes: [], count: routes.length };
+  };
   try {
     const [routes, rules, addresses, links, sysctls] = await Promise.all([
-      dataplane.readRoutes(), dataplane.readRules(), dataplane.readAddresses(), dataplane.readLinks(), dataplane.readSysctls(),
+      readRoutes(), dataplane.readRules(), dataplane.readAddresses(), dataplane.readLinks(), dataplane.readSysctls(),
     ]);
     return {
       complete: true,
-      live: { routes, rules, addresses, sysctls: sysctls.map(({ iface, name, value }) => ({ iface, name, value })) },
+      live: { routes: routes.routes, rules, addresses, sysctls: sysctls.map(({ iface, name, value }) => ({ iface, name, value })) },
+      routeCount: routes.count,
       interfaces: links.map((l) => l.name),
       links: links.map((l) => ({ name: l.name, up: l.up })),
       problems: [],
     };
   } catch (err) {
     const code = err instanceof FibwardenError ? err.code : "FW_KERNEL_READ";
-    return { complete: false, live: empty, interfaces: [], links: [], problems: [{ code, message: err instanceof Error ? err.message : String(err) }] };
+    return { complete: false, live: empty, routeCount: 0, interfaces: [], links: [], problems: [{ code, message: err instanceof Error ? err.message : String(err) }] };
   }
 }
 
 const noBird = (): BirdObservation => ({ complete: true, problems: [], daemons: [], kernelProtocols: [] });
 
-/** Observes and desires everything (a resync); undefined keys when the kernel could not be read. */
+/**
+ * Observes and desires everything (a resync); undefined keys when the kernel could not be read.
+ * Unless `keepObservation`, the kernel's routes and BIRD's exports stream into resyncs of the
+ * live and protected sides while both are read (each dump and each kernel protocol in a part of
+ * its own, kept only when read whole), so a full table is held once, compactly, in the trackers.
+ */
 async function observeAll(deps: PassDeps, state: PassState, options: PassOptions): Promise<{ result: PassResult; keys?: "all" }> {
+  const t = state.trackers;
+  const stream = options.keepObservation !== true;
+  const liveRoutes = stream ? t.routes.live.beginParts() : undefined;
+  const protectedRoutes = stream ? t.routes.protected.beginParts() : undefined;
   const [bird, kernel] = await Promise.all([
-    options.purge ? Promise.resolve(noBird()) : observeBird(deps.birds, deps.config.protect, options.signal),
-    observeKernel(deps.dataplane),
+    options.purge ? Promise.resolve(noBird()) : observeBird(deps.birds, deps.config.protect, options.signal, protectedRoutes && (() => protectedRoutes.part())),
+    observeKernel(deps.dataplane, liveRoutes && (() => liveRoutes.part())),
   ]);
   const result: PassResult = { mode: "full", bird, kernel, observationComplete: bird.complete && kernel.complete, elapsedMs: 0 };
   // Without the kernel's state nothing can be planned safely, not even an add: the trackers stay.
-  if (!kernel.complete) return { result };
-  const t = state.trackers;
-  replaceLive(t, kernel.live);
+  if (!kernel.complete) {
+    liveRoutes?.abort();
+    protectedRoutes?.abort();
+    return { result };
+  }
+  liveRoutes?.commit();
+  replaceLive(t, kernel.live, stream);
+  // BIRD's exports of the protocols read whole (those of a protocol that failed are not desired).
+  protectedRoutes?.commit();
   state.links = new Map(kernel.links.map((l) => [l.name, l.up]));
   state.interfaces = kernel.interfaces;
   // Event passes ask BIRD per prefix: keep its protocols, not their routes (1M at full table).
   state.bird = { ...bird, kernelProtocols: bird.kernelProtocols.map((k) => ({ ...k, routes: [], skipped: [], syncErrors: [] })) };
-  result.desired = desireAll(t, state.desire, deps.config, options.purge ? [] : options.vips, bird, kernel.live, kernel.interfaces);
+  result.desired = desireAll(t, state.desire, deps.config, options.purge ? [] : options.vips, bird, kernel.live, kernel.interfaces, stream);
   if (options.purge) t.sysctls.desired.replace([]); // purge leaves sysctls as they are
   return { result, keys: "all" };
 }
@@ -175,7 +220,7 @@ async function observeEvents(deps: PassDeps, state: PassState, scope: PassScope,
     sysctls: scope.reread.links || scope.reread.sysctls,
   });
   const kernel: KernelObservation = {
-    complete: true, live: { routes: [], rules: [], addresses: [], sysctls: [] }, interfaces: state.interfaces,
+    complete: true, live: { routes: [], rules: [], addresses: [], sysctls: [] }, routeCount: 0, interfaces: state.interfaces,
     links: [...state.links].map(([name, up]) => ({ name, up })), problems: [],
   };
   const result: PassResult = { mode: "incremental", bird, kernel, observationComplete: true, desired, elapsedMs: 0 };

@@ -41,6 +41,8 @@ export interface ReconcilerDeps {
   /** One port per BIRD daemon (`config.bird.sockets`); closed by `stop()`. */
   bird: readonly BirdPort[];
   clock: Clock;
+  /** Keep each resync's observation as lists in its result (see PassOptions.keepObservation). */
+  keepObservation?: boolean;
 }
 
 type Listener<K extends keyof ReconcilerEvents> = ReconcilerEvents[K];
@@ -51,6 +53,7 @@ export class Reconciler {
   private readonly dataplane: Dataplane;
   private readonly birds: readonly BirdPort[];
   private readonly clock: Clock;
+  private readonly keepObservation: boolean;
   private vips: VipConfig[];
   /** Per VIP address: the VIP as last set (to spot changed VIPs). */
   private vipSources = new Map<string, VipConfig>();
@@ -70,6 +73,7 @@ export class Reconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.config = deps.config;
+    this.keepObservation = deps.keepObservation === true;
     this.policy = configToPolicy(deps.config);
     this.vips = [...deps.config.vips];
     for (const v of this.vips) this.vipSources.set(v.address, v);
@@ -189,7 +193,7 @@ export class Reconciler {
       const scope = this.scope;
       this.scope = emptyScope();
       const deps = { config: this.config, policy: this.policy, dataplane: this.dataplane, birds: this.birds, clock: this.clock };
-      const options = { apply, vips: this.vips, purge, ...(signal ? { signal } : {}), ...(hold ? { hold } : {}) };
+      const options = { apply, vips: this.vips, purge, keepObservation: this.keepObservation, ...(signal ? { signal } : {}), ...(hold ? { hold } : {}) };
       let outcome;
       try {
         outcome = await runPass(deps, this.state, resync ? "all" : scope, options);

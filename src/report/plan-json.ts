@@ -105,7 +105,7 @@ export function buildPlanReport(pass: PassResult, mode: "plan" | "apply"): PlanR
           socket: d.socket, version: d.version, ...(d.release !== undefined ? { release: d.release } : {}),
           dialect: d.dialect, dialectSource: d.dialectSource, up: d.up,
         })),
-        kernelProtocols: pass.bird.kernelProtocols.map((k) => ({ socket: k.socket, name: k.name, family: k.family, table: k.table, metric: k.metric, routes: k.routes.length, syncErrors: k.syncErrors })),
+        kernelProtocols: pass.bird.kernelProtocols.map((k) => ({ socket: k.socket, name: k.name, family: k.family, table: k.table, metric: k.metric, routes: k.routeCount, syncErrors: k.syncErrors })),
         problems: pass.bird.problems,
       },
       kernel: { complete: pass.kernel.complete, problems: pass.kernel.problems },

@@ -36,8 +36,8 @@ export interface PassChildReport {
 /** Counts what a pass saw and decided. */
 export function summarizePass(result: PassResult): Pick<PassChildReport, "protectedRoutes" | "liveRoutes" | "ops" | "drift" | "complete" | "problems"> {
   return {
-    protectedRoutes: result.bird.kernelProtocols.reduce((sum, k) => sum + k.routes.length, 0),
-    liveRoutes: result.kernel.live.routes.length,
+    protectedRoutes: result.bird.kernelProtocols.reduce((sum, k) => sum + k.routeCount, 0),
+    liveRoutes: result.kernel.routeCount,
     ops: result.plan?.ops.length ?? -1,
     drift: result.plan?.drift.length ?? -1,
     complete: result.observationComplete,

@@ -9,7 +9,7 @@ import type { Dataplane } from "../ports.js";
 import type { ProcTarget } from "../proc-files.js";
 import { readSysctls } from "../sysctl.js";
 import { createIpContext, type IpContext } from "./ip-command.js";
-import { readLinksAndAddresses, readRoutes, readRules } from "./read.js";
+import { readLinksAndAddresses, readRoutes, readRules, streamRoutes } from "./read.js";
 import { watchKernel } from "./watch.js";
 import { applyOps } from "./write.js";
 
@@ -50,6 +50,11 @@ export function createKernelDataplane(opts: KernelDataplaneOptions): KernelDatap
       const out: Route[] = [];
       for (const routes of perFamily) for (const r of routes) out.push(r);
       return out;
+    },
+    async streamRoutes(part) {
+      // Both families at once, each into its own parts.
+      const counts = await Promise.all(FAMILIES.map((f) => streamRoutes(ip, f, part, { spoolDir: opts.spoolDir })));
+      return counts.reduce((a, b) => a + b, 0);
     },
     async readRules(family) {
       const out: Rule[] = [];

@@ -11,6 +11,7 @@ import { createIpRouteStream } from "../../core/parse/ip-route-stream.js";
 import { assertIntegerInRange } from "../../core/render/tokens.js";
 import { createBlockDecoder } from "./decode.js";
 import { describeIp, runIp, type IpContext } from "./ip-command.js";
+import type { RouteSink } from "../ports.js";
 import { streamIpOutput } from "./stream-output.js";
 
 /** Options of a read. */
@@ -90,6 +91,32 @@ export async function readRoutes(ctx: IpContext, family: Family, opts: ReadOptio
       const stderr = await streamIpOutput(ctx, args, (bytes) => parser.pushText(decode(bytes)), { code: "FW_KERNEL_READ", spoolDir: opts.spoolDir, signal: opts.signal });
       // A torn dump's output need not parse: it is judged by stderr first.
       return { stderr, value: () => { try { return parser.end(); } catch (err) { throw asReadError(err, command); } } };
+    } catch (err) {
+      throw asReadError(err, command);
+    }
+  });
+}
+
+/**
+ * Streams every route of `family` (as readRoutes) into a sink from `part`, one per attempt: the
+ * sink of an attempt the kernel reported interrupted, or that failed, is never committed.
+ * Resolves with the number of routes of the committed attempt.
+ */
+export async function streamRoutes(ctx: IpContext, family: Family, part: () => RouteSink, opts: ReadOptions = {}): Promise<number> {
+  const args = routeDumpArgs(family, opts.table);
+  const command = describeIp(ctx, args);
+  return readWholeDump(command, async () => {
+    const sink = part();
+    let n = 0;
+    const parser = createIpRouteStream(family, opts.table ?? 254, (r) => { sink.add(r); n++; });
+    const decode = createBlockDecoder();
+    try {
+      const stderr = await streamIpOutput(ctx, args, (bytes) => parser.pushText(decode(bytes)), { code: "FW_KERNEL_READ", spoolDir: opts.spoolDir, signal: opts.signal });
+      return { stderr, value: () => {
+        try { parser.end(); } catch (err) { throw asReadError(err, command); }
+        sink.commit();
+        return n;
+      } };
     } catch (err) {
       throw asReadError(err, command);
     }

@@ -49,9 +49,43 @@ function toNexthop(nh: BirdNextHop): Nexthop {
  */
 export class ProtectedRouteBuilder {
   private readonly byNetwork = new Map<string, Route>();
+  /** Streaming: the route of the network being read, not yet handed on. */
+  private pending: Route | undefined;
+  private built = 0;
   readonly skipped: SkippedExport[] = [];
 
-  constructor(private readonly target: KernelSyncTarget) {}
+  /**
+   * With `onRoute`, routes are handed on as they are complete instead of kept (a full table is
+   * never held): BIRD lists the records of one network together, so a network's route is
+   * complete when the next network starts, or at `finish`.
+   */
+  constructor(private readonly target: KernelSyncTarget, private readonly onRoute?: (r: Route) => void) {}
+
+  /** Number of kernel routes built (merged records count once). */
+  get count(): number {
+    return this.built;
+  }
+
+  /** Hands on the last route (streaming); call once the export has been read whole. */
+  finish(): void {
+    if (this.pending !== undefined) this.onRoute!(this.pending);
+    this.pending = undefined;
+  }
+
+  private known(network: string): Route | undefined {
+    if (this.onRoute === undefined) return this.byNetwork.get(network);
+    return this.pending?.dst === network ? this.pending : undefined;
+  }
+
+  private keep(route: Route): void {
+    this.built++;
+    if (this.onRoute === undefined) {
+      this.byNetwork.set(route.dst, route);
+      return;
+    }
+    if (this.pending !== undefined) this.onRoute(this.pending);
+    this.pending = route;
+  }
 
   /** Adds one exported route. */
   add(r: BirdRoute): void {
@@ -70,7 +104,7 @@ export class ProtectedRouteBuilder {
       this.skipped.push({ network: r.network, reason: "unicast route without a usable nexthop" });
       return;
     }
-    const prev = this.byNetwork.get(r.network);
+    const prev = this.known(r.network);
     if (prev !== undefined) {
       if (prev.type !== "unicast" || type !== "unicast") return;
       for (const nh of nexthops) {
@@ -84,7 +118,7 @@ export class ProtectedRouteBuilder {
     nexthops.sort(compareNexthops);
     if (nexthops.length === 1) nexthops[0]!.weight = 1;
     const hasGateway = nexthops.some((n) => n.gateway !== undefined);
-    this.byNetwork.set(r.network, {
+    this.keep({
       family: this.target.family,
       table: this.target.table,
       dst: r.network,
@@ -97,7 +131,7 @@ export class ProtectedRouteBuilder {
     });
   }
 
-  /** The kernel routes built so far. */
+  /** The kernel routes built so far (none when streaming). */
   routes(): Route[] {
     return [...this.byNetwork.values()];
   }

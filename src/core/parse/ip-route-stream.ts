@@ -16,12 +16,14 @@ export interface IpRouteStream {
 
 /**
  * Creates a push parser for one family's route dump (same results and errors as parseIpRoutes);
- * `defaultTable` as there (the table of a `route show table N` dump).
+ * `defaultTable` as there (the table of a `route show table N` dump). With `onRoute`, each route
+ * goes there as soon as it is read and `end` returns an empty list (a full table is never held).
  */
-export function createIpRouteStream(family: Family, defaultTable = 254): IpRouteStream {
+export function createIpRouteStream(family: Family, defaultTable = 254, onRoute?: (r: Route) => void): IpRouteStream {
   const routes: Route[] = [];
+  const emit = onRoute ?? ((r: Route): void => { routes.push(r); });
   const stream = createJsonArrayStream((items) => {
-    for (let i = 0; i < items.length; i++) routes.push(normalizeWireRoute(items[i], family, defaultTable));
+    for (let i = 0; i < items.length; i++) emit(normalizeWireRoute(items[i], family, defaultTable));
   }, { what: "route", elementPrefix: "{\"type\":" });
   return {
     push: (bytes) => stream.push(bytes),

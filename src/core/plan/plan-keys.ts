@@ -56,18 +56,33 @@ function everyKey(t: Trackers): { [K in keyof KeySet]: Iterable<string> } {
       }
     }
   }
-  const { routes, rules, addresses } = t;
+  const { rules, addresses } = t;
   return {
-    routes: union(routes.live, routes.desired, routes.protected),
+    routes: routeKeys(t),
     rules: union(rules.live, rules.desired),
     addresses: union(addresses.live, addresses.desired),
     sysctls: t.sysctls.desired.keys(),
   };
 }
 
+/**
+ * Every route key: the live keys, the desired keys not live, and the protected keys not live,
+ * which are the groups' missing keys (the index keeps them exact): no lookup per protected route
+ * in a second map of a million.
+ */
+function* routeKeys(t: Trackers): Generator<string> {
+  const { live, desired } = t.routes;
+  yield* live.keys();
+  for (const k of desired.keys()) if (!live.has(k)) yield k;
+  for (const g of t.routes.index.groups.values()) for (const k of g.missing) if (!desired.has(k)) yield k;
+}
+
 function* labelScope(ctx: PlanContext, scope: { [K in keyof KeySet]: Iterable<string> }): Generator<Label> {
   for (const k of scope.addresses) yield ctx.address(k);
+  const routes = ctx.trackers.routes;
   for (const k of scope.routes) {
+    // BIRD's route in sync and nothing else at the key: IGNORE and SEEN, which emit nothing.
+    if (routes.protectedInSync(k)) continue;
     yield ctx.route(k);
     const p = ctx.protectedRoute(k);
     if (p !== undefined) yield p;

@@ -6,15 +6,16 @@
 // - prefsrcSteady: per preferred source, live routes that stay whatever the plan does (neither
 //   ours nor proto kernel); prefsrcPending: the others (ours, or proto kernel, which may belong
 //   to the address itself), judged by the planner;
-// - birdSites: metrics of BIRD's live (protected) routes per (family, table, dst, TOS): where a
-//   missing protected route is instead (the kernel-metric guard);
+// - birdMetricCounts: live routes of BIRD's (protected) per (family, table) and metric: the
+//   metrics to probe for where a missing protected route is instead (the kernel-metric guard);
+//   a handful of entries, where a per-destination index held a million;
 // - shadowSites: live routes in protected tables that are not BIRD's, per site (shadow check);
 // - groups: protected routes per (family, table, metric) with their total and the missing keys
 //   (no live route at the key); missingByPrefsrc: missing protected keys per preferred source;
 // - managedKeys: live keys per managed table (small tables: what a re-read of one replaces, and
 //   the source tables a VIP's desired state reads).
 import { PROTO } from "../model/names.js";
-import type { Route } from "../model/route.js";
+import { routesEqual, type Route } from "../model/route.js";
 import { classifyRoute, isManagedTable, isProtectedTable, type OwnershipPolicy } from "../ownership.js";
 import { groupId } from "./route-key.js";
 import { SiteIndex } from "./site-index.js";
@@ -37,7 +38,7 @@ export class RouteIndexes {
   readonly desiredByPrefsrc = new Map<string, Set<string>>();
   readonly prefsrcSteady = new Map<string, number>();
   readonly prefsrcPending = new Map<string, Slot<Route>>();
-  readonly birdSites = new SiteIndex();
+  readonly birdMetricCounts = new Map<string, Map<number, number>>();
   readonly shadowSites = new SiteIndex();
   readonly groups = new Map<string, TrackedGroup>();
   readonly missingByPrefsrc = new Map<string, Set<string>>();
@@ -100,21 +101,39 @@ export class RouteIndexes {
     }
   }
 
+  /** Metrics at which the kernel holds BIRD's routes in (family, table). */
+  birdMetrics(family: 4 | 6, table: number): Iterable<number> {
+    return this.birdMetricCounts.get(`${family}|${table}`)?.keys() ?? [];
+  }
+
+  /** True when `r` is one of BIRD's protected routes. */
+  isBirds(r: Route): boolean {
+    return classifyRoute(this.policy, r) === "protected";
+  }
+
   private indexLive(r: Route, n: 1 | -1): void {
     bumpCount(this.tableCounts, r.table, n);
     const owner = classifyRoute(this.policy, r);
-    const slot = <K, T>(map: Map<K, Slot<T>>, k: K, v: T): void => {
-      if (n > 0) addToSlot(map, k, v);
-      else removeFromSlot(map, k, v);
-    };
     if (r.prefsrc !== undefined) {
-      if (owner === "ours" || r.protocol === PROTO.kernel) slot(this.prefsrcPending, r.prefsrc, r);
-      else bumpCount(this.prefsrcSteady, r.prefsrc, n);
+      if (owner === "ours" || r.protocol === PROTO.kernel) {
+        if (n > 0) addToSlot(this.prefsrcPending, r.prefsrc, r);
+        else removeFromSlot(this.prefsrcPending, r.prefsrc, r, routesEqual);
+      } else {
+        bumpCount(this.prefsrcSteady, r.prefsrc, n);
+      }
     }
-    const sites = owner === "protected" ? this.birdSites : isProtectedTable(this.policy, r.table) ? this.shadowSites : undefined;
-    if (sites !== undefined) {
-      if (n > 0) sites.add(r);
-      else sites.remove(r);
+    if (owner === "protected") {
+      const gid = `${r.family}|${r.table}`;
+      let metrics = this.birdMetricCounts.get(gid);
+      if (metrics === undefined) {
+        metrics = new Map();
+        this.birdMetricCounts.set(gid, metrics);
+      }
+      bumpCount(metrics, r.metric, n);
+      if (metrics.size === 0) this.birdMetricCounts.delete(gid);
+    } else if (isProtectedTable(this.policy, r.table)) {
+      if (n > 0) this.shadowSites.add(r);
+      else this.shadowSites.remove(r);
     }
   }
 }

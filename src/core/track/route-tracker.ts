@@ -3,8 +3,9 @@
 // kept exact on every set, delete and resync, and every changed key marked dirty.
 import { routeKey } from "../model/keys.js";
 import { routesEqual, type Route } from "../model/route.js";
-import type { OwnershipPolicy } from "../ownership.js";
+import { hasOwnProtocol, type OwnershipPolicy } from "../ownership.js";
 import type { DirtyKeys } from "./dirty.js";
+import { RouteCodec } from "./route-codec.js";
 import { parseRouteKey } from "./route-key.js";
 import { RouteIndexes } from "./route-indexes.js";
 import { DesiredStore, LiveStore, type StoreSpec } from "./stores.js";
@@ -14,28 +15,30 @@ const spec: StoreSpec<Route> = { keyOf: routeKey, equal: routesEqual };
 /** Desired, protected and live routes with the planner's indexes. */
 export class RouteTracker {
   /** Our desired routes (one per key; a resync's duplicates are kept to be reported). */
-  readonly desired: DesiredStore<Route>;
+  readonly desired: DesiredStore<Route, number>;
   /** BIRD's exports as the kernel should hold them (one per key). */
-  readonly protected: DesiredStore<Route>;
+  readonly protected: DesiredStore<Route, number>;
   /** The kernel's routes (several per key where the kernel holds several). */
-  readonly live: LiveStore<Route>;
+  readonly live: LiveStore<Route, number>;
+  /** The compact form of routes, shared by the three sides (equal routes encode alike). */
+  readonly codec = new RouteCodec();
   /** Exact indexes, see route-indexes.ts. */
   readonly index: RouteIndexes;
 
-  constructor(policy: OwnershipPolicy, private readonly dirty: () => DirtyKeys) {
+  constructor(private readonly policy: OwnershipPolicy, private readonly dirty: () => DirtyKeys) {
     this.index = new RouteIndexes(policy);
     this.desired = new DesiredStore(spec, (k, b, a) => {
       this.touch(k, b, a);
       this.index.desiredChanged(k, b[0], a[0]);
-    });
+    }, this.codec);
     this.protected = new DesiredStore(spec, (k, b, a) => {
       this.touch(k, b, a);
-      this.index.protectedChanged(k, b[0], a[0], this.live.get(k).length === 0);
-    });
+      this.index.protectedChanged(k, b[0], a[0], !this.live.has(k));
+    }, this.codec);
     this.live = new LiveStore(spec, (k, b, a) => {
       this.touch(k, b, a);
-      this.index.liveChanged(k, b, a, this.protected.get(k));
-    });
+      this.index.liveChanged(k, b, a, (b.length === 0) !== (a.length === 0) ? this.protected.get(k) : undefined);
+    }, this.codec);
   }
 
   /** Live routes in `table` (both families). */
@@ -55,9 +58,26 @@ export class RouteTracker {
     return out;
   }
 
-  /** Metrics at which the kernel holds BIRD's routes at the site of `r`. */
+  /** Metrics at which the kernel holds BIRD's (protected) routes at the site of `r`. */
   birdMetricsAt(r: Route): readonly number[] {
-    return this.index.birdSites.at(r).map((x) => x.metric);
+    const out: number[] = [];
+    for (const metric of this.index.birdMetrics(r.family, r.table)) {
+      for (const x of this.live.get(routeKey({ ...r, metric }))) if (this.index.isBirds(x)) out.push(metric);
+    }
+    return out;
+  }
+
+  /**
+   * True when the protected route at `key` is in sync and nothing else is to be done there: the
+   * kernel holds exactly BIRD's route (same encoding), nothing of ours is desired at the key, and
+   * no other route sits at its site (no shadow to judge). The planner labels such a key without
+   * building its routes (its labels would be IGNORE for our side and SEEN for BIRD's).
+   */
+  protectedInSync(key: string): boolean {
+    const p = this.protected.encodedAt(key);
+    // A route with our protocol number could be ours (in a managed table): left to the labels.
+    return p !== undefined && this.live.soleEncodedAt(key) === p && !hasOwnProtocol(this.policy, { protocol: this.codec.protocolOf(p) })
+      && !this.desired.has(key) && !this.index.shadowSites.mayHoldAtKey(key);
   }
 
   /** Live routes in a protected table that are not BIRD's, at the site of `r`. */

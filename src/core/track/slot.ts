@@ -22,10 +22,10 @@ export function addToSlot<K, T>(map: Map<K, Slot<T>>, key: K, value: T): void {
   else map.set(key, [slot, value]);
 }
 
-/** Removes one value equal (`===`) to `value` from the slot at `key` of `map`; false when absent. */
-export function removeFromSlot<K, T>(map: Map<K, Slot<T>>, key: K, value: T): boolean {
+/** Removes one value equal to `value` (`===`, or by `equal`) from the slot at `key` of `map`; false when absent. */
+export function removeFromSlot<K, T>(map: Map<K, Slot<T>>, key: K, value: T, equal?: (a: T, b: T) => boolean): boolean {
   const list = slotValues(map.get(key));
-  const i = list.indexOf(value);
+  const i = equal === undefined ? list.indexOf(value) : list.findIndex((x) => equal(x, value));
   if (i < 0) return false;
   const next = slotOf(list.filter((_, j) => j !== i));
   if (next === undefined) map.delete(key);

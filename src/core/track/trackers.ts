@@ -50,9 +50,12 @@ export function replaceDesired(t: Trackers, desired: DesiredState): void {
   t.sysctls.desired.replace(desired.sysctls);
 }
 
-/** Replaces every live side with `live` (a resync from a full dump). */
-export function replaceLive(t: Trackers, live: LiveState): void {
-  t.routes.live.replace(live.routes);
+/**
+ * Replaces every live side with `live` (a resync from a full dump); the routes' side too unless
+ * `routesDone` (a resync that streamed them into it).
+ */
+export function replaceLive(t: Trackers, live: LiveState, routesDone = false): void {
+  if (!routesDone) t.routes.live.replace(live.routes);
   t.rules.live.replace(live.rules);
   t.addresses.live.replace(live.addresses);
   t.sysctls.live.replace(live.sysctls);

@@ -9,7 +9,7 @@ function pass(mode: PassResult["mode"], vipProblems: number, sysctlProblems: num
   return {
     mode,
     bird: { complete: true, problems: [], daemons: [], kernelProtocols: [] },
-    kernel: { complete: true, live: { routes: [], rules: [], addresses: [], sysctls: [] }, interfaces: [], links: [], problems: [] },
+    kernel: { complete: true, live: { routes: [], rules: [], addresses: [], sysctls: [] }, routeCount: 0, interfaces: [], links: [], problems: [] },
     observationComplete: true,
     desired: {
       desired: { routes: [], rules: [], addresses: [], sysctls: [], protectedRoutes: [] },

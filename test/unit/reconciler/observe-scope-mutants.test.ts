@@ -187,7 +187,7 @@ describe("observeProtectedAt", () => {
   }
 
   const kp = (socket: string, name: string, family: Family, table: number): KernelProtocolObservation =>
-    ({ socket, name, family, table, metric: 32, routes: [], skipped: [], syncErrors: [] });
+    ({ socket, name, family, table, metric: 32, routes: [], routeCount: 0, skipped: [], syncErrors: [] });
   const observed = (...kernelProtocols: KernelProtocolObservation[]): BirdObservation =>
     ({ complete: true, problems: [], daemons: [], kernelProtocols });
   const routeQueries = (f: FakeBird): string[] => f.commands.filter((c) => c.startsWith("show route"));

@@ -83,7 +83,7 @@ describe("runPass: the kernel cannot be read", () => {
     const { deps, state, vips, dp } = setup({ dp: new NoLinks(node(), NODE_LINKS) });
     const out = await runPass(deps, state, "all", { apply: true, vips });
     expect(out.result.kernel).toEqual({
-      complete: false, live: { routes: [], rules: [], addresses: [], sysctls: [] }, interfaces: [], links: [],
+      complete: false, live: { routes: [], rules: [], addresses: [], sysctls: [] }, routeCount: 0, interfaces: [], links: [],
       problems: [{ code: "FW_KERNEL_READ", message: "netlink dump interrupted" }],
     });
     expect(out.resync).toBe("the kernel could not be read");

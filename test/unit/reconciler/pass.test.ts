@@ -109,9 +109,18 @@ protect: {kernelProtocols: all, repair: report}
     expect(res.bird.kernelProtocols.map((k) => [k.name, k.family, k.metric])).toEqual([["kernel1", 4, 0], ["kernel1", 6, 1024]]);
     expect(res.plan?.drift).toEqual([]);
     expect(res.plan?.ops).toEqual([]);
-    const protectedCount = res.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0);
+    const protectedCount = res.bird.kernelProtocols.reduce((n, k) => n + k.routeCount, 0);
     expect(protectedCount).toBe(live.routes.filter((r) => r.protocol === 12).length);
-    expect(new Set(res.desired!.desired.protectedRoutes.map(routeKey)).size).toBe(protectedCount);
+    // Streamed into the trackers: the result counts the routes and lists none.
+    expect(res.bird.kernelProtocols.map((k) => k.routes.length)).toEqual([0, 0]);
+    expect(res.kernel.live.routes).toEqual([]);
+    expect(res.kernel.routeCount).toBe(live.routes.length);
+    // Kept as lists on request (doctor): the same routes, the same plan.
+    const kept = await fullPass({ config, policy: configToPolicy(config), dataplane: dp, birds: clients, clock: systemClock }, { apply: false, keepObservation: true });
+    expect(kept.bird.kernelProtocols.reduce((n, k) => n + k.routes.length, 0)).toBe(protectedCount);
+    expect(new Set(kept.desired!.desired.protectedRoutes.map(routeKey)).size).toBe(protectedCount);
+    expect(kept.kernel.live.routes.length).toBe(live.routes.length);
+    expect(kept.plan).toEqual(res.plan);
   });
 });
 

@@ -30,7 +30,7 @@ const siteOf = (r: Route): string => `${r.family}|${r.table}|${r.dst}|${r.tos}`;
 /** Every index, computed from the arrays with plain loops. */
 function recompute(live: LiveState, desired: DesiredState): Record<string, Multi> {
   const m: Record<string, Multi> = Object.fromEntries(["tableCounts", "oursByTable", "desiredByTable", "desiredByPrefsrc", "prefsrcSteady",
-    "prefsrcPending", "birdSites", "shadowSites", "groups", "missing", "missingByPrefsrc", "liveByIp", "desiredByIp", "rulesByTable"].map((k) => [k, {}]));
+    "prefsrcPending", "birdMetricCounts", "birdMetricsAt", "shadowSites", "groups", "missing", "missingByPrefsrc", "liveByIp", "desiredByIp", "rulesByTable"].map((k) => [k, {}]));
   const counts: Record<string, number> = {};
   const liveKeys = new Set(live.routes.map(routeKey));
   for (const r of live.routes) {
@@ -38,7 +38,7 @@ function recompute(live: LiveState, desired: DesiredState): Record<string, Multi
     const owner = classifyRoute(testPolicy, r);
     if (owner === "ours" && !m.oursByTable![r.table]?.includes(routeKey(r))) put(m.oursByTable!, r.table, routeKey(r));
     if (r.prefsrc !== undefined) put(owner === "ours" || r.protocol === KERNEL ? m.prefsrcPending! : m.prefsrcSteady!, r.prefsrc, r);
-    if (owner === "protected") put(m.birdSites!, siteOf(r), String(r.metric));
+    if (owner === "protected") put(m.birdMetricCounts!, `${r.family}|${r.table}`, String(r.metric));
     else if (testPolicy.protectedTables.includes(r.table)) put(m.shadowSites!, siteOf(r), r);
   }
   for (const [t, n] of Object.entries(counts)) put(m.tableCounts!, t, String(n));
@@ -52,6 +52,7 @@ function recompute(live: LiveState, desired: DesiredState): Record<string, Multi
     if (d.prefsrc !== undefined) put(m.desiredByPrefsrc!, d.prefsrc, k);
   }
   for (const [k, p] of firstByKey(desired.protectedRoutes, routeKey)) {
+    for (const r of live.routes) if (classifyRoute(testPolicy, r) === "protected" && siteOf(r) === siteOf(p)) put(m.birdMetricsAt!, k, String(r.metric));
     put(m.groups!, `${p.family}|${p.table}|${p.metric}`, k);
     if (liveKeys.has(k)) continue;
     put(m.missing!, `${p.family}|${p.table}|${p.metric}`, k);
@@ -93,7 +94,8 @@ function indexesOf(t: Trackers): Record<string, Multi> {
   return {
     tableCounts: fromMap(ix.tableCounts, asText), oursByTable: fromMap(ix.oursByTable, each), desiredByTable: fromMap(ix.desiredByTable, each),
     desiredByPrefsrc: fromMap(ix.desiredByPrefsrc, each), prefsrcSteady: fromMap(new Map([...ix.prefsrcSteady].map(([ip]) => [ip, liveOf(t).routes.filter((r) => r.prefsrc === ip && classifyRoute(testPolicy, r) !== "ours" && r.protocol !== KERNEL)] as const)), each),
-    prefsrcPending: fromMap(ix.prefsrcPending, each), birdSites: fromEntries(ix.birdSites.entries(), (r) => String(r.metric)), shadowSites: fromEntries(ix.shadowSites.entries(), (r) => r),
+    prefsrcPending: fromMap(ix.prefsrcPending, each), birdMetricCounts: fromMap(new Map([...ix.birdMetricCounts].map(([g, metrics]) => [g, [...metrics].flatMap(([metric, n]) => Array<string>(n).fill(String(metric)))] as const)), each),
+    birdMetricsAt: fromMap(new Map([...t.routes.protected.keys()].map((k) => [k, t.routes.birdMetricsAt(t.routes.protected.get(k)!).map(String)] as const)), each), shadowSites: fromEntries(ix.shadowSites.entries(), (r) => r),
     groups: fromMap(groups, each), missing: fromMap(new Map([...ix.groups].map(([g, v]) => [g, [...v.missing]] as const)), each),
     missingByPrefsrc: fromMap(ix.missingByPrefsrc, each), liveByIp: fromMap(t.addresses.liveByIp, each),
     desiredByIp: fromMap(t.addresses.desiredByIp, each), rulesByTable: fromMap(ruleTables, each),
