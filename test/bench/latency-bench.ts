@@ -49,13 +49,13 @@ function log(message: string): void {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** p-th percentile (nearest rank) of a non-empty list. */
-function pct(xs: readonly number[], p: number): number {
+export function pct(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
 /** p50 / p99 / max rows for one series. */
-function latencyRows(name: string, xs: readonly number[], goal?: string): BenchRow[] {
+export function latencyRows(name: string, xs: readonly number[], goal?: string): BenchRow[] {
   if (xs.length === 0) return [{ name: `${name}: no events`, value: 0 }];
   const p99 = pct(xs, 99);
   const missed = goal !== undefined && p99 > Number(/\d+/.exec(goal)?.[0] ?? Infinity);
@@ -99,7 +99,7 @@ async function countLines(ns: string, args: string[], pattern?: string): Promise
 }
 
 /** (a) VIP add latency through the library with n VIPs installed; `keep`: leave them installed. */
-async function benchVipAdd(t: TwoUplinkTopology, n: number, events: number, keep: boolean): Promise<BenchRow[]> {
+export async function benchVipAdd(t: TwoUplinkTopology, n: number, events: number, keep: boolean): Promise<BenchRow[]> {
   const ns = t.ns.node.name;
   vipTables = n + events + 10;
   const rec = createReconciler({ config: parseConfigText(reconcilerConfig(t, vipTables), { source: "latency-bench" }) });
@@ -171,7 +171,7 @@ async function benchVipAdd(t: TwoUplinkTopology, n: number, events: number, keep
 }
 
 /** VIPs (a) left installed, which the daemon of (b) and (c) then keeps. */
-let installedVips = 0;
+export let installedVips = 0;
 let vipTables = 0;
 
 /** The "pass done" log lines (ms, reasons) of the daemon's logs after `from`. */
@@ -205,7 +205,7 @@ ${vips.join("\n")}
 `;
 }
 
-async function startDaemon(t: TwoUplinkTopology, name: string, daemon: string): Promise<Daemon> {
+export async function startDaemon(t: TwoUplinkTopology, name: string, daemon: string): Promise<Daemon> {
   await ensureBuilt();
   const cfg = join(t.lab.dir, `${name}.yaml`);
   writeFileSync(cfg, daemonConfig(t, daemon));
@@ -216,7 +216,7 @@ async function startDaemon(t: TwoUplinkTopology, name: string, daemon: string): 
   return d;
 }
 
-async function stopDaemon(d: Daemon | undefined): Promise<void> {
+export async function stopDaemon(d: Daemon | undefined): Promise<void> {
   if (!d) return;
   // SIGTERM (a clean stop) when profiling, so that the profile is written; SIGKILL after 10 s.
   d.proc.kill(process.env.BENCH_LAT_DAEMON_PROF ? "SIGTERM" : "SIGKILL");
@@ -226,19 +226,19 @@ async function stopDaemon(d: Daemon | undefined): Promise<void> {
 }
 
 /** The i-th bulk route of the static protocol `bulk4` (see bulkNodeConfig). */
-function bulkRoute(i: number): string {
+export function bulkRoute(i: number): string {
   return `10.${64 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}/32`;
 }
 
 /** Bulk routes loaded into BIRD (and by it into the kernel) before (a), (b) and (c). */
-let bulkLoaded = 0;
+export let bulkLoaded = 0;
 
 /**
  * Times route events with `ip monitor route` in the namespace: resolves when a line that is not
  * a deletion names `prefix` (the route is back). A monitor, not polling: a route dump of a
  * million-route table takes most of a second.
  */
-function routeWatcher(ns: string) {
+export function routeWatcher(ns: string) {
   const proc = execa("ip", ["-n", ns, "monitor", "route"], { reject: false, buffer: false });
   const waiters = new Map<string, (t: number) => void>();
   let rest = "";
@@ -331,7 +331,7 @@ function bulkNodeConfig(t: TwoUplinkTopology, n: number): string {
   return `${base}\n${lines.join("\n")}\n`;
 }
 
-function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
+export function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const cpuTicks = Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
@@ -340,7 +340,7 @@ function procStat(pid: number): { cpuTicks: number; rssKiB: number } {
 }
 
 /** (c) idle CPU and RSS of the daemon (default timers) with n protected routes. */
-async function loadBulk(t: TwoUplinkTopology, n: number): Promise<BenchRow[]> {
+export async function loadBulk(t: TwoUplinkTopology, n: number): Promise<BenchRow[]> {
   if (n <= 0) return [];
   const ns = t.ns.node.name;
   const s = performance.now();

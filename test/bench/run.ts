@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark suite, one table each. Not part of `npm test`; no assertions.
 // Suites that need root and network namespaces say so and are skipped when those are missing.
-// BENCH_ONLY: a comma list of the suites to run (plan, bird, kernel, pass, latency, small);
-// unset: all of them. E.g. `BENCH_ONLY=small npm run bench`.
+// BENCH_ONLY: a comma list of the suites to run (plan, bird, kernel, pass, latency, small, scale);
+// unset: all of them. E.g. `BENCH_ONLY=small npm run bench`. `scale` is issue #17's acceptance
+// table in one run (test/bench/scale-bench.ts; its sizes are BENCH_SCALE_*, not BENCH_SIZES).
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { checkLabSupport } from "../lab/index.js";
@@ -10,6 +11,7 @@ import { benchKernel } from "./kernel-bench.js";
 import { benchLatency } from "./latency-bench.js";
 import { benchPass } from "./pass-bench.js";
 import { benchPlan } from "./plan-bench.js";
+import { benchScale } from "./scale-bench.js";
 import { benchSmallNode } from "./small-node-bench.js";
 import { formatTable } from "./stats.js";
 
@@ -20,7 +22,7 @@ function header(): string {
     `${(totalmem() / 2 ** 30).toFixed(0)} GiB  kernel ${kernel}\n`;
 }
 
-const SUITES = ["plan", "bird", "kernel", "pass", "latency", "small"] as const;
+const SUITES = ["plan", "bird", "kernel", "pass", "latency", "small", "scale"] as const;
 const onlyList = (process.env.BENCH_ONLY ?? "").split(",").map((x) => x.trim()).filter((x) => x !== "");
 const only = onlyList.length > 0 ? onlyList : undefined;
 const unknown = (only ?? []).filter((x) => !(SUITES as readonly string[]).includes(x));
@@ -80,5 +82,13 @@ if (selected("small")) {
     process.stdout.write(`\n## small node: command start-up, daemon idle cost, BIRD down noticed (real BIRD in a lab)\n${formatTable(await benchSmallNode())}`);
   } else {
     process.stdout.write(`\n## small node: command start-up, daemon idle cost, BIRD down noticed: skipped (${lab.reason})\n`);
+  }
+}
+if (selected("scale")) {
+  if (lab.ok) {
+    gc?.();
+    process.stdout.write(`\n## scale: issue #17 figures beside their raw references (real BIRD + kernel in labs, the built CLI and daemon)\n${formatTable(await benchScale())}`);
+  } else {
+    process.stdout.write(`\n## scale: issue #17 figures: skipped (${lab.reason})\n`);
   }
 }
