@@ -144,7 +144,7 @@ describe.skipIf(skip !== undefined)("FRR's zebra + bgpd beside fibwarden", () =>
     const { topo, configPath } = get().value;
     const before = await readZebraState(topo);
     const { config } = await loadConfig({ path: configPath });
-    const reconciler = createReconciler({ config });
+    const reconciler = createReconciler({ config, keepObservation: true });
     try {
       const planned = await reconciler.plan();
       expect(planned.observationComplete, JSON.stringify([planned.kernel.problems, planned.bird])).toBe(true);

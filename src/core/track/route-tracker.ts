@@ -39,6 +39,9 @@ export class RouteTracker {
       this.touch(k, b, a);
       this.index.liveChanged(k, b, a, (b.length === 0) !== (a.length === 0) ? this.protected.get(k) : undefined);
     }, this.codec);
+    // BIRD's exports and the kernel's copies of them: a million keys on both sides, looked up
+    // from one side into the other at every resync and plan.
+    this.protected.alignKeysWith(this.live);
   }
 
   /** Live routes in `table` (both families). */

@@ -101,4 +101,18 @@ describe("parted resync", () => {
     t.routes.desired.set(bird("10.0.0.0/24", { protocol: 201 }));
     expect(t.routes.protectedInSync(k)).toBe(false);
   });
+
+  it("the protected side takes the live side's key order (keys the kernel lacks after), and a resync changes nothing else", () => {
+    const t = createTrackers(policy);
+    const dsts = ["10.0.3.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.0.0/24"];
+    t.routes.live.replace(dsts.map((d) => bird(d)));
+    t.routes.protected.replace(["10.0.9.0/24", "10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"].map((d) => bird(d)));
+    expect([...t.routes.protected.keys()]).toEqual([...dsts, "10.0.9.0/24"].map((d) => routeKey(bird(d))));
+    expect([...t.routes.index.groups.get("4|254|32")!.missing]).toEqual([routeKey(bird("10.0.9.0/24"))]);
+    t.takeDirty();
+    t.routes.protected.replace(["10.0.0.0/24", "10.0.3.0/24"].map((d) => bird(d)));
+    expect([...t.routes.protected.keys()]).toEqual(["10.0.3.0/24", "10.0.0.0/24"].map((d) => routeKey(bird(d))));
+    expect([...t.takeDirty().routes].sort()).toEqual(["10.0.1.0/24", "10.0.2.0/24", "10.0.9.0/24"].map((d) => routeKey(bird(d))).sort());
+    expect(t.routes.index.groups.get("4|254|32")!.total).toBe(2);
+  });
 });
