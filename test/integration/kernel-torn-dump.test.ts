@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelDataplane } from "../../src/adapters/kernel/index.js";
 import { DUMP_ATTEMPTS } from "../../src/adapters/kernel/read.js";
 import { isFibwardenError } from "../../src/core/errors.js";
+import { routeKey } from "../../src/core/model/keys.js";
+import type { Route } from "../../src/core/model/route.js";
 import { observeKernel } from "../../src/reconciler/pass.js";
 import { netnsSkipReason } from "../support/netns-skip.js";
 
@@ -131,5 +133,27 @@ exec '${REAL_IP}' "$@"
     expect(again.problems).toEqual([]);
     expect(again.complete).toBe(true);
     expect(again.live.routes.filter((r) => r.protocol === 12)).toHaveLength(20);
+  });
+
+  it("streamed into a resync's parts: an interrupted dump's part is never committed, the clean retry's part is, whole", async () => {
+    const whole = await createKernelDataplane({ netns: NS, ipPath: REAL_IP, timeoutMs: 20_000 }).readRoutes();
+    for (const mode of ["warn", "torn"] as const) {
+      tear(1, mode);
+      const parts: Array<{ routes: Route[]; committed: boolean }> = [];
+      const n = await dataplane().streamRoutes!(() => {
+        const part = { routes: [] as Route[], committed: false };
+        parts.push(part);
+        return { add: (r) => { part.routes.push(r); }, commit: () => { part.committed = true; } };
+      });
+      // one part per dump: IPv4 and IPv6, and a retry of the one (or, racing on the wrapper's
+      // counter, both) reported interrupted
+      expect(parts.length, mode).toBeGreaterThanOrEqual(3);
+      const kept = parts.filter((p) => p.committed);
+      expect(kept, mode).toHaveLength(2);
+      expect(new Set(kept.map((p) => p.routes[0]?.family)), mode).toEqual(new Set([4, 6]));
+      expect(n, mode).toBe(whole.length);
+      expect(kept.flatMap((p) => p.routes).sort((a, b) => (routeKey(a) < routeKey(b) ? -1 : 1)), mode)
+        .toEqual([...whole].sort((a, b) => (routeKey(a) < routeKey(b) ? -1 : 1)));
+    }
   });
 });
