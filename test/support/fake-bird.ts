@@ -18,6 +18,8 @@ export interface FakeBird {
 /** Options: `hangOn` makes a command's reply stop after its first bytes (a hung BIRD). */
 export interface FakeBirdOptions {
   hangOn?: string;
+  /** With `hangOn`: how much of the reply is sent before it stops (default 40 characters; below 1, that share of it). */
+  hangAfter?: number;
   /** Replace a command's reply with these bytes. */
   replies?: Record<string, string>;
   /**
@@ -57,7 +59,8 @@ export async function startFakeBird(daemon: string, options: FakeBirdOptions = {
         commands.push(cmd);
         if (cmd === "restrict") { sock.write("0016 Access restricted\n"); continue; }
         const reply = options.replies?.[cmd] ?? withVersion(transcript(cmd.replace(/ /g, "-").replace(/\//g, "_")), options.version) ?? "9001 syntax error, unexpected CF_SYM_UNDEFINED\n";
-        sock.write(options.hangOn === cmd ? reply.slice(0, 40) : reply);
+        const cut = options.hangAfter === undefined ? 40 : options.hangAfter < 1 ? Math.floor(reply.length * options.hangAfter) : options.hangAfter;
+        sock.write(options.hangOn === cmd ? reply.slice(0, cut) : reply);
       }
     });
   });

@@ -7,6 +7,7 @@ import type { BirdPort } from "../../../src/adapters/ports.js";
 import { configToPolicy } from "../../../src/config/policy.js";
 import { parseConfigText } from "../../../src/config/parse.js";
 import { routeKey } from "../../../src/core/model/keys.js";
+import { newPassState, runPass } from "../../../src/reconciler/pass.js";
 import { fullPass } from "../../support/full-pass.js";
 import { startFakeBird, type FakeBird } from "../../support/fake-bird.js";
 import { FakeDataplane } from "../../support/fake-dataplane.js";
@@ -80,6 +81,29 @@ vips:
     expect(res.plan?.withheld.map((o) => o.kind)).toEqual(["route.delete"]);
     expect(res.plan?.ops.some((o) => o.kind.endsWith(".delete"))).toBe(false);
     expect(dp.sim.routes.some((r) => r.table === 1500)).toBe(true);
+  });
+
+  it("BIRD hangs halfway through a kernel protocol's export: none of that protocol's streamed routes are desired", async () => {
+    const hung = await startFakeBird("bird-2.0.12", { hangOn: "show route export kernel1", hangAfter: 0.6 });
+    const whole = await startFakeBird("bird-2.0.12");
+    fakes.push(hung, whole);
+    const run = async (fake: FakeBird) => {
+      const port = createBirdPort({ socketPath: fake.socketPath, idleTimeoutMs: 200 });
+      clients.push(port);
+      const config = parseConfigText(yaml([fake.socketPath]));
+      const state = newPassState(configToPolicy(config));
+      const dp = new FakeDataplane(KernelSim.from(loadKernelFixture("bird2-node")), links);
+      const out = await runPass({ config, policy: configToPolicy(config), dataplane: dp, birds: [port], clock: systemClock }, state, "all", { apply: false, vips: [] });
+      return { out, protectedKeys: [...state.trackers.routes.protected.keys()] };
+    };
+    const control = await run(whole);
+    expect(control.out.result.observationComplete).toBe(true);
+    expect(control.protectedKeys.filter((k) => k.startsWith("4|")).length).toBeGreaterThan(10); // what kernel1 exports
+    const cut = await run(hung);
+    expect(cut.out.result.observationComplete).toBe(false);
+    expect(cut.protectedKeys.filter((k) => k.startsWith("4|"))).toEqual([]);
+    expect(cut.out.result.plan?.ops.filter((o) => o.kind === "route.add")).toEqual([]);
+    expect(cut.out.result.plan?.ops.some((o) => o.kind.endsWith(".delete"))).toBe(false);
   });
 
   it("plans nothing at all when the kernel cannot be read", async () => {
