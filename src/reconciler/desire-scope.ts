@@ -36,24 +36,53 @@ export interface DesireMemory {
   keys: Map<string, VipKeys>;
   /** VIP → source table. */
   tables: Map<string, number>;
+  /** Source table → VIP (the inverse of `tables`, kept with it by setTables/setTable). */
+  tableVips: Map<number, string>;
   /** BGP neighbor → return path (undefined: none), as resolved from the main table. */
   peers: Map<string, ReturnPath | undefined>;
+  /** VIP address → its host prefix (an event pass looks up 10k of them; parsing each costs). */
+  hosts: Map<string, string>;
 }
 
 /** An empty memory. */
 export function emptyDesireMemory(): DesireMemory {
-  return { keys: new Map(), tables: new Map(), peers: new Map() };
+  return { keys: new Map(), tables: new Map(), tableVips: new Map(), peers: new Map(), hosts: new Map() };
+}
+
+function setTables(memory: DesireMemory, tables: Map<string, number>): void {
+  memory.tables = tables;
+  memory.tableVips = new Map([...tables].map(([v, table]) => [table, v] as const));
+}
+
+function setTable(memory: DesireMemory, vip: string, table: number | undefined): void {
+  const before = memory.tables.get(vip);
+  if (before !== undefined && memory.tableVips.get(before) === vip) memory.tableVips.delete(before);
+  memory.tables.delete(vip);
+  if (table === undefined) return;
+  memory.tables.set(vip, table);
+  memory.tableVips.set(table, vip);
+}
+
+/** The host prefix of VIP `address`, remembered (the memory holds at most twice the VIPs configured). */
+function hostOf(memory: DesireMemory, address: string, vips: number): string {
+  let host = memory.hosts.get(address);
+  if (host === undefined) {
+    if (memory.hosts.size > 2 * vips + 16) memory.hosts.clear();
+    host = hostPrefix(address);
+    memory.hosts.set(address, host);
+  }
+  return host;
 }
 
 /** Groups the desired objects by the VIP they serve. */
-function keysByVip(desired: Pick<DesiredState, "routes" | "rules" | "addresses">, tables: ReadonlyMap<string, number>, vips: readonly VipConfig[]): Map<string, VipKeys> {
+function keysByVip(desired: Pick<DesiredState, "routes" | "rules" | "addresses">, tables: ReadonlyMap<string, number>, vips: readonly VipConfig[], host: (address: string) => string = hostPrefix): Map<string, VipKeys> {
   const out = new Map<string, VipKeys>();
   const byHost = new Map<string, VipKeys>();
   const byTable = new Map<number, VipKeys>();
   for (const v of vips) {
     const keys: VipKeys = { routes: [], rules: [], addresses: [] };
     out.set(v.address, keys);
-    byHost.set(hostPrefix(v.address), keys);
+    byHost.set(host(v.address), keys);
     const t = tables.get(v.address);
     if (t !== undefined) byTable.set(t, keys);
   }
@@ -80,8 +109,8 @@ export function desireAll(t: Trackers, memory: DesireMemory, config: Config, vip
   t.rules.desired.replace(desired.desired.rules);
   t.addresses.desired.replace(desired.desired.addresses);
   t.sysctls.desired.replace(desired.desired.sysctls);
-  memory.tables = desired.tables;
-  memory.keys = keysByVip(desired.desired, desired.tables, vips);
+  setTables(memory, desired.tables);
+  memory.keys = keysByVip(desired.desired, desired.tables, vips, (a) => hostOf(memory, a, vips.length));
   return desired;
 }
 
@@ -147,7 +176,7 @@ function touchedVips(t: Trackers, memory: DesireMemory, input: DesireScopeInput,
   }
   const vipOfHost = new Map<string, string>();
   for (const v of input.vips) {
-    const host = hostPrefix(v.address);
+    const host = hostOf(memory, v.address, input.vips.length);
     vipOfHost.set(host, v.address);
     if (!ruled.has(host)) touched.add(v.address);
   }
@@ -157,7 +186,7 @@ function touchedVips(t: Trackers, memory: DesireMemory, input: DesireScopeInput,
       if (v !== undefined) touched.add(v);
     }
   }
-  const vipOfTable = new Map([...memory.tables].map(([v, table]) => [table, v] as const));
+  const vipOfTable = memory.tableVips;
   const main: Array<{ family: number; dst: string }> = [];
   for (const k of t.dirty.routes) {
     const p = parseRouteKey(k);
@@ -179,8 +208,10 @@ function touchedVips(t: Trackers, memory: DesireMemory, input: DesireScopeInput,
 
 /** Sets the desired keys of `vips` to `desired`'s, deleting those they no longer want. */
 function setVipKeys(t: Trackers, memory: DesireMemory, vips: Iterable<string>, desired: DesiredResult, configured: readonly VipConfig[]): void {
-  const next = keysByVip(desired.desired, desired.tables, configured);
-  for (const v of vips) {
+  // Only the VIPs recomposed (an event pass touches a few of 10k): their objects are all `desired` holds.
+  const touched = new Set(vips);
+  const next = keysByVip(desired.desired, desired.tables, configured.filter((c) => touched.has(c.address)), (a) => hostOf(memory, a, configured.length));
+  for (const v of touched) {
     const before = memory.keys.get(v);
     const after = next.get(v);
     if (before !== undefined) {
@@ -191,9 +222,7 @@ function setVipKeys(t: Trackers, memory: DesireMemory, vips: Iterable<string>, d
     }
     if (after === undefined) memory.keys.delete(v);
     else memory.keys.set(v, after);
-    memory.tables.delete(v);
-    const table = desired.tables.get(v);
-    if (table !== undefined) memory.tables.set(v, table);
+    setTable(memory, v, desired.tables.get(v));
   }
   for (const r of desired.desired.routes) t.routes.desired.set(r);
   for (const r of desired.desired.rules) t.rules.desired.set(r);

@@ -277,11 +277,16 @@ export class Reconciler {
     return () => { for (const remove of removers) remove?.(); };
   }
 
-  /** Stops: closes the BIRD connections. The kernel is left as it is (routes persist). */
+  /**
+   * Stops: closes the BIRD connections and lets go of the trackers (a full table's worth: a
+   * daemon reloading its config builds a new reconciler and must not hold two). The kernel is
+   * left as it is (routes persist).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.queue;
     for (const b of this.birds) b.close();
+    Object.assign(this.state, newPassState(this.policy));
   }
 }
 
