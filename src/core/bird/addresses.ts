@@ -1,5 +1,6 @@
 // Canonical prefixes and addresses for the route parser, with a fast path for the common case.
 import { canonicalAddress, canonicalPrefix, type Prefix } from "../net/ip.js";
+import { fastCanonicalIPv6Prefix } from "../parse/fast-canonical.js";
 import { detach, parseUint } from "./strings.js";
 
 /**
@@ -47,7 +48,8 @@ export function fastIPv4Prefix(s: string): Prefix | undefined {
 /** Canonicalizes a network as BIRD prints it (`10.0.0.0/24`, `fd00::/48`); throws FW_INVALID_PREFIX. */
 export function canonicalNetwork(text: string): Prefix {
   if (text.indexOf(":") < 0) return fastIPv4Prefix(text) ?? canonicalPrefix(text, 4);
-  return canonicalPrefix(text, 6);
+  const fast = fastCanonicalIPv6Prefix(text);
+  return fast === undefined ? canonicalPrefix(text, 6) : detach(fast);
 }
 
 /** Canonicalizes addresses through a bounded cache (a table has few distinct gateways). */

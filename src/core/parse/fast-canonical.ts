@@ -51,13 +51,93 @@ export function fastCanonicalIPv4Prefix(text: string): string | undefined {
   return value % (hostMask + 1) === 0 ? text : undefined;
 }
 
-/** canonicalPrefix with the IPv4 fast path; same results and errors. */
-export function canonicalPrefixFast(text: string, family: Family): string {
-  if (family === 4) {
-    const fast = fastCanonicalIPv4Prefix(text);
-    if (fast !== undefined) return fast;
+/** The value of a lowercase hex digit, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * The canonical form of an IPv6 prefix or host address when `text` is already in it (RFC 5952:
+ * lowercase, no leading zeros, `::` for the first longest run of two or more zero groups; no
+ * host bits set; a canonical length), as BIRD and iproute2 print them; else undefined. Scans the
+ * text once: the general parser (split, regexes, then formatting again) cost 2.2 µs a prefix,
+ * most of BIRD's IPv6 export parse.
+ */
+export function fastCanonicalIPv6Prefix(text: string): string | undefined {
+  const slash = text.indexOf("/");
+  const end = slash < 0 ? text.length : slash;
+  let len = 128;
+  if (slash >= 0) {
+    const digits = text.length - slash - 1;
+    if (digits < 1 || digits > 3) return undefined;
+    len = 0;
+    for (let i = slash + 1; i < text.length; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9 || (i === slash + 1 && d === 0 && digits > 1)) return undefined;
+      len = len * 10 + d;
+    }
+    if (len > 128) return undefined;
   }
-  return canonicalPrefix(text, family);
+  const groups = [0, 0, 0, 0, 0, 0, 0, 0];
+  let n = 0;
+  let gap = -1;
+  let i = 0;
+  if (text.charCodeAt(0) === 58) { // leading `::`
+    if (text.charCodeAt(1) !== 58) return undefined;
+    gap = 0;
+    i = 2;
+  }
+  while (i < end) {
+    const start = i;
+    let value = 0;
+    for (; i < end; i++) {
+      const d = hexDigit(text.charCodeAt(i));
+      if (d < 0) break;
+      value = value * 16 + d;
+    }
+    const width = i - start;
+    if (width < 1 || width > 4 || (width > 1 && text.charCodeAt(start) === 48) || n === 8) return undefined;
+    groups[n++] = value;
+    if (i === end) break;
+    if (text.charCodeAt(i) !== 58) return undefined;
+    i++;
+    if (i === end) return undefined; // a trailing single colon
+    if (text.charCodeAt(i) === 58) {
+      if (gap >= 0) return undefined;
+      gap = n;
+      i++;
+    }
+  }
+  const fill = gap < 0 ? 0 : 8 - n;
+  if (gap < 0 ? n !== 8 : fill < 2) return undefined;
+  if (gap >= 0) {
+    for (let k = n - 1; k >= gap; k--) groups[k + fill] = groups[k]!;
+    for (let k = gap; k < gap + fill; k++) groups[k] = 0;
+  }
+  // `::` must stand for the first longest run of zero groups (and nothing shorter than two).
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let k = 0; k < 8;) {
+    if (groups[k] !== 0) { k++; continue; }
+    let j = k;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - k > bestLen) { bestStart = k; bestLen = j - k; }
+    k = j;
+  }
+  if (bestLen >= 2 ? bestStart !== gap || bestLen !== fill : gap >= 0) return undefined;
+  for (let k = 0; k < 8; k++) {
+    const bits = Math.max(0, Math.min(16, len - k * 16));
+    if (bits < 16 && (groups[k]! & (0xffff >> bits)) !== 0) return undefined; // host bits: the general path says why
+  }
+  return slash < 0 ? `${text}/128` : text;
+}
+
+/** canonicalPrefix with the IPv4 and IPv6 fast paths; same results and errors. */
+export function canonicalPrefixFast(text: string, family: Family): string {
+  const fast = family === 4 ? fastCanonicalIPv4Prefix(text) : fastCanonicalIPv6Prefix(text);
+  return fast ?? canonicalPrefix(text, family);
 }
 
 /** A small memo: a Map that forgets everything when it reaches `limit` entries (bounded memory). */
