@@ -66,8 +66,8 @@ export function parseIPv6(text: string): number[] | undefined {
   return [...left, ...new Array<number>(fill).fill(0), ...right, ...tail];
 }
 
-/** Formats 8 16-bit groups as RFC 5952 canonical IPv6 text. */
-export function formatIPv6(groups: readonly number[]): string {
+/** The first longest run of zero groups among 8 (RFC 5952's `::`): its start (-1: none) and length. */
+export function longestZeroRun(groups: readonly number[]): { start: number; length: number } {
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {
@@ -77,6 +77,12 @@ export function formatIPv6(groups: readonly number[]): string {
     if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
     i = j;
   }
+  return { start: bestStart, length: bestLen };
+}
+
+/** Formats 8 16-bit groups as RFC 5952 canonical IPv6 text. */
+export function formatIPv6(groups: readonly number[]): string {
+  const { start: bestStart, length: bestLen } = longestZeroRun(groups);
   const hex = (g: number | undefined): string => (g ?? 0).toString(16);
   if (bestLen < 2) return groups.map(hex).join(":");
   const left = groups.slice(0, bestStart).map(hex).join(":");

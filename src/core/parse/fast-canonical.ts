@@ -2,7 +2,7 @@
 // in canonical form, so recognising that form by char codes beats the general parser by an order
 // of magnitude. Anything unusual returns undefined and the caller takes the general path, which
 // also produces the error message. Repeated values (gateways, sources, names) are memoized.
-import { canonicalAddress, canonicalPrefix, type Family } from "../net/ip.js";
+import { canonicalAddress, canonicalPrefix, longestZeroRun, type Family } from "../net/ip.js";
 
 /** Parses a canonical dotted quad in text[start, end) into its value, or -1. */
 function canonicalQuad(text: string, start: number, end: number): number {
@@ -117,15 +117,7 @@ export function fastCanonicalIPv6Prefix(text: string): string | undefined {
     for (let k = gap; k < gap + fill; k++) groups[k] = 0;
   }
   // `::` must stand for the first longest run of zero groups (and nothing shorter than two).
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let k = 0; k < 8;) {
-    if (groups[k] !== 0) { k++; continue; }
-    let j = k;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - k > bestLen) { bestStart = k; bestLen = j - k; }
-    k = j;
-  }
+  const { start: bestStart, length: bestLen } = longestZeroRun(groups);
   if (bestLen >= 2 ? bestStart !== gap || bestLen !== fill : gap >= 0) return undefined;
   for (let k = 0; k < 8; k++) {
     const bits = Math.max(0, Math.min(16, len - k * 16));
