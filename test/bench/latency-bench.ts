@@ -174,14 +174,22 @@ export async function benchVipAdd(t: TwoUplinkTopology, n: number, events: numbe
 export let installedVips = 0;
 let vipTables = 0;
 
-/** The "pass done" log lines (ms, reasons) of the daemon's logs after `from`. */
-function passesIn(logs: string, from: number): { ms: number; reasons: string }[] {
-  const out: { ms: number; reasons: string }[] = [];
+/** A "pass done" log line of the daemon. */
+export interface PassDone {
+  mode: string;
+  ms: number;
+  ops: number;
+  reasons: string[];
+}
+
+/** The daemon's "pass done" lines after offset `from` of its log. */
+export function passesDone(logs: string, from: number): PassDone[] {
+  const out: PassDone[] = [];
   for (const line of logs.slice(from).split("\n")) {
     if (!line.includes('"pass done"')) continue;
     try {
-      const j = JSON.parse(line) as { ms?: number; reasons?: unknown };
-      out.push({ ms: j.ms ?? 0, reasons: JSON.stringify(j.reasons ?? "") });
+      const j = JSON.parse(line) as { mode?: string; ms?: number; ops?: number; reasons?: unknown };
+      out.push({ mode: j.mode ?? "?", ms: j.ms ?? 0, ops: j.ops ?? 0, reasons: Array.isArray(j.reasons) ? j.reasons.map(String) : [] });
     } catch { /* a partial line */ }
   }
   return out;
@@ -233,6 +241,18 @@ export function bulkRoute(i: number): string {
 /** Bulk routes loaded into BIRD (and by it into the kernel) before (a), (b) and (c). */
 export let bulkLoaded = 0;
 
+/** Waits (bounded) until `ip monitor route` in `ns` is seen to report: a probe route added and removed. */
+export async function awaitMonitor(ns: string, watcher: ReturnType<typeof routeWatcher>): Promise<void> {
+  const probe = "198.51.100.77/32";
+  const args = ["-n", ns, "-4", "route", "replace", "blackhole", probe, "table", "4242", "proto", "static"];
+  await pollUntil(async () => {
+    const seen = watcher.back(probe, 1_000);
+    await execa("ip", args);
+    return { done: (await seen) >= 0, detail: "the monitor did not report the probe route" };
+  }, { timeoutMs: 30_000, intervalMs: 50, what: `ip monitor route in ${ns} to report` });
+  await execa("ip", ["-n", ns, "-4", "route", "del", "blackhole", probe, "table", "4242"], { reject: false });
+}
+
 /**
  * Times route events with `ip monitor route` in the namespace: resolves when a line that is not
  * a deletion names `prefix` (the route is back). A monitor, not polling: a route dump of a
@@ -281,7 +301,7 @@ async function benchRepair(t: TwoUplinkTopology, events: number): Promise<BenchR
     const s0 = performance.now();
     d = await startDaemon(t, "repair", "debounceMs: 5, birdPollIntervalMs: 1000, resyncIntervalSeconds: 30");
     log(`daemon ready in ${(performance.now() - s0).toFixed(0)} ms with ${bulkLoaded} bulk routes and ${installedVips} VIPs`);
-    await sleep(2000);
+    await awaitMonitor(ns, watcher);
     const lStart = load();
     const logFrom = d.logs().length;
     const start = performance.now();
@@ -301,11 +321,14 @@ async function benchRepair(t: TwoUplinkTopology, events: number): Promise<BenchR
       if (b < 0 || l < 0) lost++;
       if (b >= 0) backMs.push(b - s);
       if (l >= 0) logMs.push(l - s);
-      await sleep(100);
+      // The next event once the pass that reinstalled the route is logged done.
+      await pollUntil(async () => ({ done: passesDone(d!.logs(), from).some((p) => p.ops > 0) }),
+        { timeoutMs: 30_000, intervalMs: 5, what: `the daemon's repairing pass of ${victim.prefix} logged done` })
+        .catch(() => undefined);
     }
     const lEnd = load();
     if (lost > 0) warn(`repair: ${lost} events without a log line or a reinstall within 5 s`);
-    const passes = passesIn(d.logs(), logFrom);
+    const passes = passesDone(d.logs(), logFrom);
     return [
       { name: `## (b) ${bulkLoaded} bulk protected routes, ${installedVips} VIPs, debounceMs 5, load ${lStart} -> ${lEnd}; lost`, value: lost },
       ...latencyRows(`(b) route del -> drift logged`, logMs),
@@ -372,8 +395,8 @@ async function benchIdle(t: TwoUplinkTopology): Promise<BenchRow[]> {
     const { peakKiB: peak, wallS: wall } = await peakOver(IDLE_MS, a.rssKiB, () => procStat(pid).rssKiB);
     const b = procStat(pid);
     const cpuPct = ((b.cpuTicks - a.cpuTicks) / CLK_TCK / wall) * 100;
-    const passes = passesIn(d.logs(), logFrom);
-    const reasons = [...new Set(passes.map((p) => p.reasons))].join(" ");
+    const passes = passesDone(d.logs(), logFrom);
+    const reasons = [...new Set(passes.map((p) => JSON.stringify(p.reasons)))].join(" ");
     log(`idle ${total} routes: cpu ${cpuPct.toFixed(2)}% over ${wall.toFixed(0)} s, rss ${(b.rssKiB / 1024).toFixed(0)} MiB`);
     if (cpuPct >= 1) warn(`idle CPU ${cpuPct.toFixed(2)}% >= 1% with ${total} protected routes`);
     rows.push(

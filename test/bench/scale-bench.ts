@@ -64,7 +64,7 @@ import { CLI_PATH, ensureBuilt } from "../support/cli.js";
 import type { BenchDaemon } from "./bench-daemon.js";
 import { rawRead } from "./bird-readers.js";
 import {
-  benchVipAdd, bulkLoaded, bulkRoute, installedVips, latencyRows, loadBulk, pct, procStat, routeWatcher, startDaemon, stopDaemon,
+  awaitMonitor, benchVipAdd, bulkLoaded, bulkRoute, installedVips, latencyRows, loadBulk, passesDone, pct, procStat, routeWatcher, startDaemon, stopDaemon,
 } from "./latency-bench.js";
 import { passConfigJson } from "./pass-bench.js";
 import { startPassLab, type PassLab } from "./pass-bench-lab.js";
@@ -456,27 +456,6 @@ function memoryOf(pid: number): { rssKiB: number; hwmKiB: number } {
   return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
 }
 
-/** A "pass done" log line of the daemon. */
-interface PassDone {
-  mode: string;
-  ms: number;
-  ops: number;
-  reasons: string[];
-}
-
-/** The daemon's "pass done" lines after offset `from` of its log. */
-function passesDone(logs: string, from: number): PassDone[] {
-  const out: PassDone[] = [];
-  for (const line of logs.slice(from).split("\n")) {
-    if (!line.includes('"pass done"')) continue;
-    try {
-      const j = JSON.parse(line) as { mode?: string; ms?: number; ops?: number; reasons?: unknown };
-      out.push({ mode: j.mode ?? "?", ms: j.ms ?? 0, ops: j.ops ?? 0, reasons: Array.isArray(j.reasons) ? j.reasons.map(String) : [] });
-    } catch { /* a partial line */ }
-  }
-  return out;
-}
-
 /** 6a: benchVipAdd's rows, its latency series given the goal (flagged at any scale: it only grows). */
 function vipAddRows(rows: BenchRow[], atScale: boolean): BenchRow[] {
   const i = rows.findIndex((r) => r.name.startsWith("(a) ") && r.ms !== undefined);
@@ -544,18 +523,6 @@ async function idleWindow(d: BenchDaemon, pid: number, atScale: boolean): Promis
     { name: `5b. idle CPU over ${wallS.toFixed(0)} s (all threads, /proc/PID/stat): ${cpuPct.toFixed(2)} %, goal ${goalCpu.text}`, value: cpuPct },
     { name: `    load average: ${lStart} -> ${load()}; passes while idle (${[...new Set(passes.flatMap((p) => p.reasons))].join(",")})`, value: passes.length },
   ];
-}
-
-/** Waits (bounded) until `ip monitor route` in `ns` is seen to report: a probe route added and removed. */
-async function awaitMonitor(ns: string, watcher: ReturnType<typeof routeWatcher>): Promise<void> {
-  const probe = "198.51.100.77/32";
-  const args = ["-n", ns, "-4", "route", "replace", "blackhole", probe, "table", "4242", "proto", "static"];
-  await pollUntil(async () => {
-    const seen = watcher.back(probe, 1_000);
-    await execa("ip", args);
-    return { done: (await seen) >= 0, detail: "the monitor did not report the probe route" };
-  }, { timeoutMs: 30_000, intervalMs: 50, what: `ip monitor route in ${ns} to report` });
-  await execa("ip", ["-n", ns, "-4", "route", "del", "blackhole", probe, "table", "4242"], { reject: false });
 }
 
 /** 6b: foreign deletions of protected routes, each until the route is back (ip monitor). */
