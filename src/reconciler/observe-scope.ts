@@ -11,7 +11,7 @@ import type { Rule } from "../core/model/rule.js";
 import type { InterfaceAddress } from "../core/model/address.js";
 import type { SysctlValue } from "../core/model/sysctl.js";
 import type { Family } from "../core/net/ip.js";
-import { addressEventAgrees, ruleEventAgrees } from "../core/parse/ip-monitor-objects.js";
+import { addressEventAgrees, addressEventKey, ruleEventAgrees, ruleEventKey } from "../core/parse/ip-monitor-objects.js";
 import { deleteLiveRoute, replaceLiveRoutes, setLiveRoute } from "../core/track/live-events.js";
 import { parseRouteKey, siteId } from "../core/track/route-key.js";
 import type { Trackers } from "../core/track/trackers.js";
@@ -40,17 +40,16 @@ function takeRouteEvents(t: Trackers, scope: PassScope): void {
   }
 }
 
-/** Checks rule and address events against the live side; a disagreement re-reads the kind. */
+/**
+ * Checks rule and address events against the live side; a disagreement re-reads the kind. Each
+ * event is checked against the live values at its key (10k VIPs hold 10k rules and addresses).
+ */
 function checkObjectEvents(t: Trackers, scope: PassScope): void {
   const reread = scope.reread;
-  if (!reread.rules && scope.ruleEvents.length > 0) {
-    const rules = liveValues<Rule>(t.rules.live);
-    if (scope.ruleEvents.some((e) => !ruleEventAgrees(e, rules))) reread.rules = true;
-  }
+  if (!reread.rules && scope.ruleEvents.some((e) => !ruleEventAgrees(e, t.rules.live.get(ruleEventKey(e))))) reread.rules = true;
   if (scope.addressEvents.length > 0) {
-    const addresses = liveValues<InterfaceAddress>(t.addresses.live);
     for (const e of scope.addressEvents) {
-      if (addressEventAgrees(e, addresses)) continue;
+      if (addressEventAgrees(e, t.addresses.live.get(addressEventKey(e)))) continue;
       reread.addresses = true;
       // A removed address takes (IPv4) or strips (IPv6) the routes using it as source, silently.
       if (e.deleted) reread.families.add(e.family);

@@ -8,6 +8,7 @@
 //   [ADDR]1: lo    inet 10.112.0.5/32 scope global lo:fw
 //   [ADDR]Deleted 1: lo    inet6 fd00::5/128 scope global
 import type { InterfaceAddress } from "../model/address.js";
+import { addressKey, ruleKey } from "../model/keys.js";
 import { tableNumber } from "../model/names.js";
 import type { Rule } from "../model/rule.js";
 import { canonicalAddress, canonicalPrefix, type Family } from "../net/ip.js";
@@ -110,6 +111,21 @@ export function parseAddressEvent(text: string): AddressEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The tracker key of the address an event names: every address addressEventAgrees could match
+ * sits at this key (the address trackers hold 10k VIPs: an event looks one key up, not a list).
+ */
+export function addressEventKey(ev: AddressEvent): string {
+  return addressKey(ev);
+}
+
+/** The tracker key of the rule a plain rule event names (ruleEventAgrees matches only rules there). */
+export function ruleEventKey(ev: RuleEvent): string {
+  const r: Rule = { family: ev.family, priority: ev.priority, from: ev.from, tos: 0, action: "lookup", table: ev.table, protocol: ev.protocol };
+  if (ev.to !== undefined) r.to = ev.to;
+  return ruleKey(r);
 }
 
 /** True when an address event says what `cache` already holds (present, or gone when deleted). */

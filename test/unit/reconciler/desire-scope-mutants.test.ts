@@ -164,6 +164,42 @@ describe("event passes recompose the VIPs whose inputs changed", () => {
     expect(recomposed(next)).toEqual([added]);
   });
 
+  it("a VIP whose rule of ours goes away after the resync is recomposed by every event pass until the rule is back", async () => {
+    const { dp, rec } = await setup();
+    const ours = dp.sim.rules.find((r) => r.protocol === 201 && r.from === `${GATEWAYED}/32`)!;
+    expect(ours).toBeDefined();
+    dp.sim.deleteRule(ours);
+    dp.rule(ours, true);
+    const hold = { hold: (op: { kind: string }) => op.kind === "rule.add" };
+    const first = await rec.apply(hold);
+    expect(first.mode).toBe("incremental");
+    expect(recomposed(first)).toEqual([GATEWAYED]);
+    // No event names the VIP any more: it is recomposed because it has no rule of ours.
+    const second = await rec.apply(hold);
+    expect(second.mode).toBe("incremental");
+    expect(recomposed(second)).toEqual([GATEWAYED]);
+    // A held operation waits for the next resync, which puts the rule back.
+    expect((await rec.apply({ full: true })).mode).toBe("full");
+    expect(dp.sim.rules).toContainEqual(ours);
+    // The resync's writes echo back once; then no VIP is recomposed.
+    await rec.apply();
+    const settled = await rec.apply();
+    expect(settled.mode).toBe("incremental");
+    expect(recomposed(settled)).toEqual([]);
+  });
+
+  it("a rule of ours that a resync found gone (no event told) makes the VIP recomposed by the event passes after it", async () => {
+    const { dp, rec } = await setup();
+    const ours = dp.sim.rules.find((r) => r.protocol === 201 && r.from === `${GATEWAYED}/32`)!;
+    dp.sim.deleteRule(ours); // no event: only a resync sees it
+    const hold = { hold: (op: { kind: string }) => op.kind === "rule.add" };
+    const resync = await rec.apply({ full: true, ...hold });
+    expect(resync.held?.map((o) => o.kind)).toEqual(["rule.add"]);
+    const next = await rec.apply(hold);
+    expect(next.mode).toBe("incremental");
+    expect(recomposed(next)).toEqual([GATEWAYED]);
+  });
+
   it("an edited VIP is recomposed alone; a removed one has its objects withdrawn", async () => {
     const { dp, rec } = await setup();
     rec.setVips(rec.getVips().map((v) => (v.address === GATEWAYED ? { ...v, return: { gateway: "10.111.2.1", device: "nb0" } } : v)));

@@ -3,9 +3,10 @@
 // entries count as "the same" object.
 import { describe, expect, it } from "vitest";
 import type { InterfaceAddress } from "../../../../src/core/model/address.js";
+import { addressKey, ruleKey } from "../../../../src/core/model/keys.js";
 import type { Rule } from "../../../../src/core/model/rule.js";
 import {
-  addressEventAgrees, parseAddressEvent, parseRuleEvent, ruleEventAgrees, type AddressEvent, type RuleEvent,
+  addressEventAgrees, addressEventKey, parseAddressEvent, parseRuleEvent, ruleEventAgrees, ruleEventKey, type AddressEvent, type RuleEvent,
 } from "../../../../src/core/parse/ip-monitor-objects.js";
 
 describe("parseRuleEvent", () => {
@@ -144,6 +145,24 @@ describe("ruleEventAgrees", () => {
     const withTo = { ...ev, to: "10.0.0.0/8" };
     expect(ruleEventAgrees(withTo, [{ ...held, to: "10.0.0.0/8" }])).toBe(true);
     expect(ruleEventAgrees(withTo, [held])).toBe(false);
+  });
+
+  it("names the tracker key of every rule it can match (the reconciler looks only there)", () => {
+    expect(ruleEventKey(ev)).toBe(ruleKey(held));
+    expect(ruleEventKey({ ...ev, to: "10.0.0.0/8" })).toBe(ruleKey({ ...held, to: "10.0.0.0/8" }));
+    // The protocol is not part of a rule's key: a rule of another protocol sits at the same key.
+    expect(ruleEventKey({ ...ev, protocol: 0 })).toBe(ruleKey(held));
+    expect(ruleEventKey({ ...ev, family: 6, from: "fd00::5/128" })).toBe(ruleKey({ ...held, family: 6, from: "fd00::5/128" }));
+  });
+});
+
+describe("addressEventKey", () => {
+  it("names the tracker key of every address an event can match (IPv6 keys hold every length)", () => {
+    const v4: AddressEvent = { deleted: false, family: 4, dev: "lo", address: "10.112.0.5", prefixlen: 32 };
+    expect(addressEventKey(v4)).toBe(addressKey({ family: 4, dev: "lo", address: "10.112.0.5", prefixlen: 32 }));
+    expect(addressEventKey({ ...v4, prefixlen: 24 })).not.toBe(addressEventKey(v4));
+    const v6: AddressEvent = { deleted: false, family: 6, dev: "lo", address: "fd00::5", prefixlen: 128 };
+    expect(addressEventKey(v6)).toBe(addressKey({ family: 6, dev: "lo", address: "fd00::5", prefixlen: 64 }));
   });
 });
 
