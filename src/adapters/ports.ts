@@ -156,6 +156,11 @@ export interface Dataplane {
   apply(ops: readonly PlanOp[], opts?: ApplyOptions): Promise<ApplyResult>;
   /** Watches routes, rules, links, addresses and netconf for changes. */
   watch(opts: WatchOptions): KernelWatch;
+  /**
+   * Optional: ends what the dataplane keeps running between calls (the kernel dataplane's batch
+   * processes). It stays usable: a later call starts what it needs again.
+   */
+  close?(): Promise<void>;
 }
 
 /** Options of one BIRD query. */

@@ -286,6 +286,7 @@ export class Reconciler {
     this.stopped = true;
     await this.queue;
     for (const b of this.birds) b.close();
+    await this.dataplane.close?.();
     Object.assign(this.state, newPassState(this.policy));
   }
 }

@@ -17,6 +17,7 @@ import { isFibwardenError } from "../../src/core/errors.js";
 import { routeKey } from "../../src/core/model/keys.js";
 import type { Route } from "../../src/core/model/route.js";
 import { observeKernel } from "../../src/reconciler/pass.js";
+import { DEADLINE_MS, pollUntil } from "../lab/wait.js";
 import { netnsSkipReason } from "../support/netns-skip.js";
 
 const SKIP = netnsSkipReason("fwtdprobe");
@@ -51,7 +52,7 @@ const dumpsRun = (): number => readFileSync(join(dir, "dumps"), "utf8").split("\
 const dataplane = () => createKernelDataplane({ netns: NS, ipPath: wrapper, timeoutMs: 20_000 });
 
 describe.skipIf(SKIP !== undefined)("torn kernel dumps (real ip in a namespace, behind a wrapper that reports interruptions)", () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "fw-torn-"));
     wrapper = join(dir, "ip");
     // `warn`: the whole dump, exit as ip exited, the warning on stderr (iproute2 before 6.x).
@@ -83,6 +84,12 @@ exec '${REAL_IP}' "$@"
     ipns("link", "set", "d1", "up");
     ipns("address", "add", "192.0.2.1/24", "dev", "d0");
     for (let i = 1; i <= 20; i++) ipns("route", "add", `198.51.100.${i}/32`, "dev", "d0", "proto", "12");
+    // The veths' IPv6 link-local addresses finish duplicate address detection a moment later and
+    // their routes appear then: the tests compare dumps, so wait until the table holds still.
+    await pollUntil(async () => {
+      const tentative = ipns("-6", "address", "show", "tentative").trim();
+      return { done: tentative === "", detail: tentative };
+    }, { timeoutMs: DEADLINE_MS.state, intervalMs: 50, what: `IPv6 duplicate address detection done in ${NS}` });
   });
 
   afterAll(() => {

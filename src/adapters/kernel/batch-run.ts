@@ -4,6 +4,7 @@
 import { isFibwardenError } from "../../core/errors.js";
 import { parseBatchStderr } from "../../core/parse/ip-batch-errors.js";
 import type { IpBatch } from "../../core/render/ip-batch.js";
+import type { IpBatchSession } from "./batch-session.js";
 import { runIp, type IpContext } from "./ip-command.js";
 
 /** The verdict on one batch line. */
@@ -18,27 +19,35 @@ export function batchArgs(batch: Pick<IpBatch, "family">): string[] {
 }
 
 /**
- * Runs a batch. Exit 0: every line succeeded. Exit 1: every line ran, the failed ones are named
+ * Runs a batch, in `session`'s process when it has one (batch-session.ts), else in a process of
+ * its own. Exit 0: every line succeeded. Exit 1: every line ran, the failed ones are named
  * on stderr. Anything else (iproute2 exit()ed on a line it could not parse, was killed, timed
- * out): lines up to the last reported failure are known, the rest are unknown.
+ * out): lines up to the last reported failure are known, the rest are unknown. A session reports
+ * the same way: complete when iproute2 reached the end of the batch, else up to its last report.
  */
-export async function runBatch(ctx: IpContext, batch: IpBatch, signal?: AbortSignal): Promise<LineOutcome[]> {
-  const input = `${batch.lines.join("\n")}\n`;
+export async function runBatch(ctx: IpContext, batch: IpBatch, signal?: AbortSignal, session?: IpBatchSession): Promise<LineOutcome[]> {
   let stderr: string;
   let complete: boolean;
   let abortReason = "";
-  try {
-    const r = await runIp(ctx, batchArgs(batch), { code: "FW_KERNEL_WRITE", input, allowExitCodes: [1], signal });
-    stderr = r.stderr;
-    complete = true;
-  } catch (err) {
-    if (!isFibwardenError(err)) throw err;
-    stderr = typeof err.details.stderr === "string" ? err.details.stderr : "";
-    complete = false;
-    abortReason = err.message;
-    if (typeof err.details.exitCode !== "number" && stderr === "" && /could not be started/.test(err.message)) {
-      // Nothing ran at all.
-      return batch.lines.map(() => ({ status: "failed", error: err.message }));
+  const viaSession = await session?.run(batch.lines, signal);
+  if (viaSession !== undefined) {
+    stderr = viaSession.stderr;
+    complete = viaSession.complete;
+    abortReason = viaSession.reason ?? "";
+  } else {
+    try {
+      const r = await runIp(ctx, batchArgs(batch), { code: "FW_KERNEL_WRITE", input: `${batch.lines.join("\n")}\n`, allowExitCodes: [1], signal });
+      stderr = r.stderr;
+      complete = true;
+    } catch (err) {
+      if (!isFibwardenError(err)) throw err;
+      stderr = typeof err.details.stderr === "string" ? err.details.stderr : "";
+      complete = false;
+      abortReason = err.message;
+      if (typeof err.details.exitCode !== "number" && stderr === "" && /could not be started/.test(err.message)) {
+        // Nothing ran at all.
+        return batch.lines.map(() => ({ status: "failed", error: err.message }));
+      }
     }
   }
   const { byLine, unattributed } = parseBatchStderr(stderr);

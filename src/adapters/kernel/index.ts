@@ -8,6 +8,7 @@ import { assertIntegerInRange } from "../../core/render/tokens.js";
 import type { Dataplane } from "../ports.js";
 import type { ProcTarget } from "../proc-files.js";
 import { readSysctls } from "../sysctl.js";
+import { IpBatchSessions } from "./batch-session.js";
 import { createIpContext, type IpContext } from "./ip-command.js";
 import { readLinksAndAddresses, readRoutes, readRules, streamRoutes } from "./read.js";
 import { watchKernel } from "./watch.js";
@@ -25,6 +26,11 @@ export interface KernelDataplaneOptions {
   ownProtocol?: number;
   /** Directory for route dump spool files (default: the OS temporary directory). */
   spoolDir?: string;
+  /**
+   * Applies through one long-lived `ip -batch -` per family (batch-session.ts; default true):
+   * no process start per apply. False: each batch starts an `ip` of its own.
+   */
+  batchSessions?: boolean;
 }
 
 /** A Dataplane bound to the kernel (and to one namespace, when given). */
@@ -41,6 +47,7 @@ export function createKernelDataplane(opts: KernelDataplaneOptions): KernelDatap
   const proc: ProcTarget = { ipPath: ip.ipPath, timeoutMs: ip.timeoutMs };
   if (ip.netns !== undefined) proc.netns = ip.netns;
   const families = (f?: Family): readonly Family[] => (f === undefined ? FAMILIES : [f]);
+  const sessions = opts.batchSessions === false ? undefined : new IpBatchSessions(ip);
   return {
     ip,
     async readRoutes(family, table) {
@@ -68,7 +75,8 @@ export function createKernelDataplane(opts: KernelDataplaneOptions): KernelDatap
       return (await readLinksAndAddresses(ip)).links;
     },
     readSysctls: (names) => readSysctls(proc, names),
-    apply: (ops, applyOpts) => applyOps({ ip, proc, ownProtocol, spoolDir: opts.spoolDir }, ops, applyOpts),
+    apply: (ops, applyOpts) => applyOps({ ip, proc, ownProtocol, spoolDir: opts.spoolDir, ...(sessions ? { sessions } : {}) }, ops, applyOpts),
+    close: async () => { await sessions?.close(); },
     watch: (watchOpts) => watchKernel(ip, watchOpts),
   };
 }

@@ -10,6 +10,7 @@ import type { ApplyOptions, ApplyResult, OpResult } from "../ports.js";
 import type { ProcTarget } from "../proc-files.js";
 import { writeSysctls } from "../sysctl.js";
 import { LINE_OK, runBatch, type LineOutcome } from "./batch-run.js";
+import type { IpBatchSessions } from "./batch-session.js";
 import type { IpContext } from "./ip-command.js";
 import { verifyOps } from "./verify.js";
 
@@ -19,6 +20,8 @@ export interface WriteContext {
   proc: ProcTarget;
   ownProtocol: number;
   spoolDir?: string;
+  /** Long-lived batch processes (batch-session.ts); without them each batch starts an `ip`. */
+  sessions?: IpBatchSessions;
 }
 
 /** Folds the outcomes of an op's lines (two for a replace) into the op's status. */
@@ -55,7 +58,7 @@ export async function applyOps(ctx: WriteContext, ops: readonly PlanOp[], opts: 
   // Ops with several lines (a replace) collect their verdicts here; one-line ops are settled at once.
   const multiLine = new Map<number, LineOutcome[]>();
   for (const batch of rendered.batches) {
-    const outcomes = await runBatch(ctx.ip, batch, opts.signal);
+    const outcomes = await runBatch(ctx.ip, batch, opts.signal, ctx.sessions?.of(batch.family));
     for (let i = 0; i < outcomes.length; i++) {
       const idx = batch.opIndex[i]!;
       const result = results[idx]!;
