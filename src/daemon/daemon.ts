@@ -188,6 +188,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       return false;
     }
     const old = reconciler;
+    let kept = false;
     await scheduler.hold();
     try {
       await kernelWatch?.stop();
@@ -195,14 +196,19 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
       decisions.retime({ resyncFloorMs: config.daemon.resyncIntervalSeconds * 1000, resyncCpuPercent: config.daemon.resyncCpuPercent });
       driftReporter.retime(config.daemon.driftSettleMs);
       fights = newFightWatch(config);
-      unwatchBird();
-      reconciler = createReconciler({ config });
-      await old.stop();
-      watchBird();
+      // The same policy, kernel and BIRD: the reconciler keeps its trackers (a full table is not
+      // learnt again beside the old one); else a new one replaces it.
+      kept = reconciler.reconfigure(config);
+      if (!kept) {
+        unwatchBird();
+        reconciler = createReconciler({ config });
+        await old.stop();
+        watchBird();
+      }
       pacer.retime(config.daemon.birdPollIntervalMs, config.daemon.birdPollMaxIntervalMs);
       schedulePoll(pacer.delayMs);
       startKernelWatch();
-      log.info({ path: loaded.path, vips: config.vips.length }, "config reloaded");
+      log.info({ path: loaded.path, vips: config.vips.length, kept }, "config reloaded");
       scheduler.trigger("config");
     } finally {
       scheduler.release();

@@ -10,6 +10,7 @@ import { bgpPeersOf, readBirdSignature } from "./bird-signature.js";
 import { configToPolicy } from "../config/policy.js";
 import type { Config, VipConfig } from "../config/schema.js";
 import { FibwardenError } from "../core/errors.js";
+import { canonicalJson } from "../core/plan/canonical-json.js";
 import { canonicalAddress } from "../core/net/ip.js";
 import type { OwnershipPolicy } from "../core/ownership.js";
 import type { VipProblem } from "../core/desired/vips.js";
@@ -49,7 +50,7 @@ type Listener<K extends keyof ReconcilerEvents> = ReconcilerEvents[K];
 
 /** The reconciler. One pass runs at a time; concurrent calls wait their turn. */
 export class Reconciler {
-  readonly config: Config;
+  private currentConfig: Config;
   private readonly dataplane: Dataplane;
   private readonly birds: readonly BirdPort[];
   private readonly clock: Clock;
@@ -72,7 +73,7 @@ export class Reconciler {
   private watchActive = false;
 
   constructor(deps: ReconcilerDeps) {
-    this.config = deps.config;
+    this.currentConfig = deps.config;
     this.keepObservation = deps.keepObservation === true;
     this.policy = configToPolicy(deps.config);
     this.vips = [...deps.config.vips];
@@ -81,6 +82,38 @@ export class Reconciler {
     this.birds = [...deps.bird];
     this.clock = deps.clock;
     this.state = newPassState(this.policy);
+  }
+
+  /** The config in force (`reconfigure` may replace it). */
+  get config(): Config {
+    return this.currentConfig;
+  }
+
+  /**
+   * Takes a reloaded config and keeps what the reconciler knows of the kernel and BIRD, when the
+   * config leaves the ownership policy (`configToPolicy`: its ownership section, the VIPs' announce
+   * tables and devices, the protected tables), its kernel and its BIRD sections as they are (what
+   * the trackers and ports were built from): the VIPs become the config's (as `setVips`) and the
+   * next pass is a full one.
+   * False, and nothing changed, otherwise (or when stopped): build a new reconciler then. A
+   * daemon reloading its config so does not learn a full table again from nothing beside the old
+   * one (docs/performance.md, issue #17).
+   */
+  reconfigure(config: Config): boolean {
+    if (this.stopped) return false;
+    const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+    const was = this.currentConfig;
+    let policy: OwnershipPolicy;
+    try {
+      policy = configToPolicy(config);
+    } catch {
+      return false; // a new reconciler reports it
+    }
+    if (!same(policy, this.policy) || !same(config.kernel, was.kernel) || !same(config.bird, was.bird)) return false;
+    this.currentConfig = config;
+    this.setVips(config.vips);
+    this.invalidate("the config was reloaded");
+    return true;
   }
 
   /** The ownership policy in force: the config's (`configToPolicy`), whatever VIPs are set at run time. */
@@ -113,9 +146,10 @@ export class Reconciler {
         if (this.canonicalVip.size > 1_000_000) this.canonicalVip.clear();
         this.canonicalVip.set(v.address, address);
       }
-      const vip = { device: "lo", ...v, address } as VipConfig;
-      const prev = this.vipSources.get(vip.address);
-      const changed = prev === undefined || !plainEqual(prev, vip);
+      const prev = this.vipSources.get(address);
+      // Unchanged: the VIP as set before stays (no object built per VIP per call).
+      const changed = prev === undefined || !equalsWithDefaults(prev, v, address);
+      const vip = changed ? { device: "lo", ...v, address } as VipConfig : prev;
       if (changed) this.scope.vips.add(vip.address);
       // The policy never changes: only a changed VIP is asked again (10k VIPs per call).
       const outside = changed ? vipOutsidePolicy(this.policy, vip) : this.vipsOutsidePolicy.get(vip.address) ?? [];
@@ -291,6 +325,35 @@ export class Reconciler {
   }
 }
 
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * True when `prev` equals `{ device: "lo", ...v, address }` (as plainEqual), without building it:
+ * setVips compares 10k VIPs per call, and building each made most of its cost (in the GC).
+ */
+export function equalsWithDefaults(prev: VipConfig, v: object, address: string): boolean {
+  const p = prev as unknown as Record<string, unknown>;
+  const x = v as Record<string, unknown>;
+  let fields = 0;
+  for (const k in x) {
+    if (!own(x, k)) continue;
+    const value = k === "address" ? address : x[k];
+    if (value === undefined) continue;
+    if (!own(p, k) || !plainEqual(value, p[k])) return false;
+    fields++;
+  }
+  if (!own(x, "address")) {
+    if (p.address !== address) return false;
+    fields++;
+  }
+  if (!own(x, "device")) {
+    if (p.device !== "lo") return false;
+    fields++;
+  }
+  for (const k in p) if (own(p, k) && p[k] !== undefined) fields--;
+  return fields === 0;
+}
+
 /**
  * Deep equality of JSON-like values (VIP configs), without serializing 10k of them per call; an
  * own field set to undefined counts as absent. Walks the fields without making key lists: setVips
@@ -304,10 +367,10 @@ export function plainEqual(a: unknown, b: unknown): boolean {
   const y = b as Record<string, unknown>;
   let fields = 0;
   for (const k in x) {
-    if (!Object.prototype.hasOwnProperty.call(x, k) || x[k] === undefined) continue;
-    if (!Object.prototype.hasOwnProperty.call(y, k) || !plainEqual(x[k], y[k])) return false;
+    if (!own(x, k) || x[k] === undefined) continue;
+    if (!own(y, k) || !plainEqual(x[k], y[k])) return false;
     fields++;
   }
-  for (const k in y) if (Object.prototype.hasOwnProperty.call(y, k) && y[k] !== undefined) fields--;
+  for (const k in y) if (own(y, k) && y[k] !== undefined) fields--;
   return fields === 0;
 }

@@ -129,6 +129,9 @@ describe.skipIf(!support.ok)("fibwarden run", () => {
     writeFileSync(cfgPath, config(topo(), [VIP1, VIP2]));
     await waitUntil("VIP2 rule", async () => (await ip(["-4", "rule", "show"])).includes(`from ${VIP2} lookup`));
     await waitForLog(/config reloaded/, from);
+    // Same announce table, device, kernel and BIRD: the reconciler kept what it knew.
+    const reloaded = entries(from).find((e) => e.msg === "config reloaded");
+    expect(reloaded).toMatchObject({ vips: 2, kept: true });
   });
 
   it("stops on SIGTERM with exit 0, leaving the kernel as it is", async () => {

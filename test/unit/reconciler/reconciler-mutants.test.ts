@@ -8,7 +8,8 @@ import { parseConfigText } from "../../../src/config/parse.js";
 import { FibwardenError } from "../../../src/core/errors.js";
 import type { PlanOp } from "../../../src/core/plan/types.js";
 import type { PassResult } from "../../../src/reconciler/pass.js";
-import { plainEqual, Reconciler } from "../../../src/reconciler/reconciler.js";
+import fc from "fast-check";
+import { equalsWithDefaults, plainEqual, Reconciler } from "../../../src/reconciler/reconciler.js";
 import { FakeDataplane } from "../../support/fake-dataplane.js";
 import { loadKernelFixture } from "../../support/fixtures.js";
 import { KernelSim } from "../../support/kernel-sim.js";
@@ -341,5 +342,18 @@ describe("plainEqual", () => {
     expect(plainEqual(a, { ...a, announce: undefined })).toBe(true);
     expect(plainEqual({ address: "10.1.1.1" }, a)).toBe(false);
     expect(plainEqual(a, { address: "10.1.1.1" })).toBe(false);
+  });
+});
+
+describe("equalsWithDefaults", () => {
+  it("says what plainEqual says of the VIP setVips would build ({ device: lo, ...v, address })", () => {
+    const value = fc.oneof(fc.constant(undefined), fc.constantFrom("lo", "eth0", "10.1.1.1", "10.1.1.2"), fc.record({ table: fc.constantFrom(198, 199) }, { requiredKeys: [] }));
+    const vip = fc.record({ address: fc.constantFrom("10.1.1.1", "10.1.1.2"), device: value, announce: value, return: value }, { requiredKeys: [] });
+    fc.assert(fc.property(vip, vip, fc.constantFrom("10.1.1.1", "10.1.1.2"), (prev, v, address) => {
+      const built = { device: "lo", ...v, address };
+      expect(equalsWithDefaults(prev as never, v, address)).toBe(plainEqual(prev, built));
+      // and the VIP it built equals itself given again
+      expect(equalsWithDefaults(built as never, v, address)).toBe(true);
+    }), { numRuns: 2000 });
   });
 });
