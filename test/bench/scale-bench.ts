@@ -635,6 +635,8 @@ async function daemonFigures(t: TwoUplinkTopology, atScale: boolean): Promise<Be
     rows.push(...await forcedResync(d, pid, atScale));
   } finally {
     await stopDaemon(d);
+    // BENCH_SCALE_DAEMON_LOG=<file>: the daemon's output (with BENCH_DAEMON_NODE_FLAGS=--trace-gc, its GCs).
+    if (process.env.BENCH_SCALE_DAEMON_LOG) writeFileSync(process.env.BENCH_SCALE_DAEMON_LOG, d.logs());
   }
   return rows;
 }
