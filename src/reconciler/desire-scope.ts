@@ -18,6 +18,7 @@ import { hostPrefix, prefixContains } from "../core/net/ip.js";
 import { rangeIncludes } from "../core/ownership.js";
 import type { DesiredState, LiveState } from "../core/plan/types.js";
 import { parseRouteKey } from "../core/track/route-key.js";
+import { slotValues } from "../core/track/slot.js";
 import type { Trackers } from "../core/track/trackers.js";
 import { composeDesired, type DesiredResult } from "./desire.js";
 import type { BirdObservation } from "./observe-bird.js";
@@ -265,10 +266,17 @@ export function desireScope(t: Trackers, memory: DesireMemory, input: DesireScop
     desired = { desired: { routes: [], rules: [], addresses: [], sysctls: [], protectedRoutes: [] }, vipProblems: [], sysctlProblems: [], tables: new Map() };
   } else {
     const vips = input.vips.filter((v) => touched.has(v.address));
-    const view: LiveState = { routes: sourceTableRoutes(t, input.config, memory, touched), rules: liveValues<Rule>(t.rules.live), addresses: [], sysctls: [] };
+    // The VIP builder reads back the rules from the VIPs it composes (their tables); of the
+    // others it needs only which tables they name, which the rule tracker counts.
+    const rules: Rule[] = [];
+    for (const v of vips) {
+      for (const k of slotValues(t.rules.liveByFrom.get(hostOf(memory, v.address, input.vips.length)))) rules.push(...t.rules.live.get(k));
+    }
+    const view: LiveState = { routes: sourceTableRoutes(t, input.config, memory, touched), rules, addresses: [], sysctls: [] };
     const birdNoRoutes: BirdObservation = { ...input.bird, kernelProtocols: [] };
     desired = composeDesired(input.config, vips, birdNoRoutes, view, t.policy, input.interfaces, {
       resolvePeer: (n) => remember(memory.peers, n, () => resolvePeerFromTrackers(t, n)),
+      ruledTable: (table) => t.rules.liveTables.has(table),
     });
     setVipKeys(t, memory, touched, desired, vips);
   }

@@ -75,7 +75,7 @@ export type PeerResolver = (neighbor: string) => { gateway: string; device: stri
  * Builds the desired state of one pass. `opts.resolvePeer` replaces the scan of `live.routes`
  * for BGP neighbors (an incremental pass passes only part of the routes, and an index).
  */
-export function composeDesired(config: Config, vips: readonly VipConfig[], bird: BirdObservation, live: LiveState, policy: OwnershipPolicy, interfaces: readonly string[], opts: { resolvePeer?: PeerResolver } = {}): DesiredResult {
+export function composeDesired(config: Config, vips: readonly VipConfig[], bird: BirdObservation, live: LiveState, policy: OwnershipPolicy, interfaces: readonly string[], opts: { resolvePeer?: PeerResolver; ruledTable?: (table: number) => boolean } = {}): DesiredResult {
   const vipProblems: VipProblem[] = [];
   const resolvePeer = opts.resolvePeer ?? ((n: string) => resolvePeerReturn(n, live));
   for (const v of vips) for (const reason of vipOutsidePolicy(policy, v)) vipProblems.push({ vip: v.address, reason });
@@ -84,6 +84,7 @@ export function composeDesired(config: Config, vips: readonly VipConfig[], bird:
     vips: specs, policy, live,
     sourceTables: config.ownership.tables,
     rulePriority: config.ownership.rulePriorities.from,
+    ...(opts.ruledTable ? { ruledTable: opts.ruledTable } : {}),
   });
   vipProblems.push(...built.problems);
   const sysctl = buildSysctlDesired(config.sysctls, interfaces, live.sysctls);

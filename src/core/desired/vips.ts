@@ -51,6 +51,12 @@ export interface VipBuildInput {
   rulePriority: number;
   /** The live kernel: table assignments are read back from it, so they survive restarts. */
   live: LiveState;
+  /**
+   * True for a table that a live rule names, besides those in `live.rules` (an event pass gives
+   * only the rules from the VIPs it composes, and asks the rule tracker about the tables of the
+   * others: in use, never orphans).
+   */
+  ruledTable?: (table: number) => boolean;
 }
 
 /** What the VIP builder wants in the kernel. */
@@ -66,7 +72,8 @@ export interface VipDesired {
 const familyOf = (addr: string): Family => (addr.includes(":") ? 6 : 4);
 
 /**
- * Assigns each VIP a source table, stable across restarts and across other VIPs coming and going:
+ * Assigns each VIP a source table, stable across restarts and across other VIPs coming and going
+ * (`ruled`: tables live rules left out of `live.rules` name, see VipBuildInput.ruledTable):
  * a VIP whose rule of ours already exists keeps its table; a VIP without one first takes back an
  * orphaned table (one holding only routes of ours, with no rule of ours pointing at it: what is
  * left when another agent, systemd-networkd say, removed the rules), then the lowest table of the
@@ -74,7 +81,7 @@ const familyOf = (addr: string): Family => (addr.includes(":") ? 6 : 4);
  * address order, orphans in table order, which gives each VIP back its own table after its rules
  * were removed (tables were handed out in the same orders); a mismatch costs a route replace.
  */
-export function assignSourceTables(vips: readonly string[], live: LiveState, policy: OwnershipPolicy, range: NumberRange): { tables: Map<string, number>; problems: VipProblem[] } {
+export function assignSourceTables(vips: readonly string[], live: LiveState, policy: OwnershipPolicy, range: NumberRange, ruled: (table: number) => boolean = () => false): { tables: Map<string, number>; problems: VipProblem[] } {
   const inRange = (t: number | undefined): t is number => t !== undefined && t >= range.from && t <= range.to;
   const wanted = new Set(vips.map((v) => hostPrefix(v)));
   const tables = new Map<string, number>();
@@ -95,14 +102,14 @@ export function assignSourceTables(vips: readonly string[], live: LiveState, pol
   const problems: VipProblem[] = [];
   let next = range.from;
   const fresh = [...new Set(vips.map((v) => canonicalAddress(v)))].filter((v) => !tables.has(v)).sort();
-  const orphans = orphanTables(live, policy, inRange, taken);
+  const orphans = orphanTables(live, policy, inRange, taken).filter((t) => !ruled(t));
   for (const vip of fresh) {
     const orphan = orphans.shift();
     if (orphan !== undefined) {
       tables.set(vip, orphan);
       continue;
     }
-    while (next <= range.to && used.has(next)) next++;
+    while (next <= range.to && (used.has(next) || ruled(next))) next++;
     if (next > range.to) {
       problems.push({ vip, reason: `no free source table left in ${range.from}-${range.to}` });
       continue;
@@ -134,7 +141,7 @@ export function buildVipDesired(input: VipBuildInput): VipDesired {
   const { policy, live } = input;
   const out: VipDesired = { routes: [], rules: [], addresses: [], tables: new Map(), problems: [] };
   const needTable = input.vips.filter((v) => v.returnPath !== undefined || v.keepLastReturn).map((v) => v.address);
-  const assigned = assignSourceTables(needTable, live, policy, input.sourceTables);
+  const assigned = assignSourceTables(needTable, live, policy, input.sourceTables, input.ruledTable);
   out.tables = assigned.tables;
   out.problems.push(...assigned.problems);
   for (const spec of input.vips) {

@@ -1,11 +1,13 @@
 // The sysctl and rule trackers' own behaviour (src/core/track/sysctl-tracker.ts, rule-tracker.ts):
 // a value change at a key is a change, a resync is applied once and never after an abort, and the
 // desired lookup rules are indexed per table as they come and go.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { routeKey, ruleKey } from "../../../../src/core/model/keys.js";
 import { makeRoute, makeRule } from "../../../../src/core/model/normalize.js";
 import type { SysctlValue } from "../../../../src/core/model/sysctl.js";
 import { defaultOwnershipPolicy } from "../../../../src/core/ownership.js";
+import { slotValues } from "../../../../src/core/track/slot.js";
 import { createTrackers } from "../../../../src/core/track/trackers.js";
 
 const policy = defaultOwnershipPolicy();
@@ -80,5 +82,43 @@ describe("route tracker: protectedKeysAtSite", () => {
     expect(t.routes.protectedKeysAtSite(routeKey(otherTable))).toEqual([routeKey(otherTable)]);
     expect(t.routes.protectedKeysAtSite(routeKey({ ...bird6, metric: 1 }))).toEqual([routeKey(bird6)]);
     expect(t.routes.protectedKeysAtSite(routeKey(bird("10.9.2.0/24", 32)))).toEqual([]);
+  });
+});
+
+describe("rule tracker: live tables and rules by source", () => {
+  it("under any adds, removes and resyncs, count each table's live rules and list each source's keys", () => {
+    const rule = fc.record({
+      priority: fc.constantFrom(1000, 1001), from: fc.constantFrom("10.1.1.1/32", "10.1.1.2/32", undefined),
+      table: fc.constantFrom(1000, 1001, 1002), protocol: fc.constantFrom(201, 4), action: fc.constantFrom("lookup" as const, "goto" as const),
+    }).map((r) => makeRule({
+      priority: r.priority, ...(r.from ? { from: r.from } : {}), protocol: r.protocol,
+      ...(r.action === "lookup" ? { table: r.table } : { action: "goto", gotoPriority: 1500 }),
+    }));
+    const step = fc.oneof(
+      fc.record({ t: fc.constant("add" as const), r: rule }),
+      fc.record({ t: fc.constant("remove" as const), pick: fc.nat() }),
+      fc.record({ t: fc.constant("resync" as const), rs: fc.array(rule, { maxLength: 6 }) }),
+    );
+    fc.assert(fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+      const t = createTrackers(policy);
+      for (const s of steps) {
+        if (s.t === "add") t.rules.live.add(s.r);
+        else if (s.t === "remove") {
+          const all = [...t.rules.live.keys()].flatMap((k) => t.rules.live.get(k));
+          if (all.length > 0) t.rules.live.remove(all[s.pick % all.length]!);
+        } else t.rules.live.replace(s.rs);
+        const all = [...t.rules.live.keys()].flatMap((k) => t.rules.live.get(k));
+        const tables = new Map<number, number>();
+        for (const r of all) if (r.table !== undefined) tables.set(r.table, (tables.get(r.table) ?? 0) + 1);
+        expect(new Map([...t.rules.liveTables].sort())).toEqual(new Map([...tables].sort()));
+        const byFrom = new Map<string, string[]>();
+        for (const k of t.rules.live.keys()) {
+          const from = t.rules.live.get(k)[0]!.from;
+          if (from !== undefined) byFrom.set(from, [...(byFrom.get(from) ?? []), k].sort());
+        }
+        const got = new Map([...t.rules.liveByFrom].map(([f, s]) => [f, [...slotValues(s)].sort()] as const));
+        expect(new Map([...got].sort())).toEqual(new Map([...byFrom].sort()));
+      }
+    }), { numRuns: 300 });
   });
 });
