@@ -260,11 +260,13 @@ describe("passes and their outcome", () => {
     expect(ours(dp)).toContain("10.111.100.11");
   });
 
-  it("after stop() every call is refused with FW_ABORTED and the BIRD ports are closed", async () => {
+  it("after stop() every call is refused with FW_ABORTED and the BIRD ports and the dataplane are closed", async () => {
     const log: string[] = [];
     const { rec, dp } = make({ birds: [recordingBird(log, "bird"), recordingBird(log, "bird6")] });
+    // The dataplane's close (the kernel adapter ends its batch processes there) runs too.
+    Object.assign(dp, { close: async () => { log.push("close dataplane"); } });
     await rec.stop();
-    expect(log).toEqual(["close bird", "close bird6"]);
+    expect(log).toEqual(["close bird", "close bird6", "close dataplane"]);
     const err = await rejection(rec.apply());
     expect(err).toBeInstanceOf(FibwardenError);
     expect(err).toMatchObject({ code: "FW_ABORTED", message: "the reconciler is stopped" });
