@@ -1,33 +1,19 @@
 // `fibwarden run` (the built binary) in a lab with real BIRD 2: each reaction is asserted on the
 // kernel state, and nothing foreign is ever removed.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTwoUplinkTopology, checkLabSupport, DEADLINE_MS, SCAN_TIME_QUIET_S, waitFor, type TwoUplinkTopology } from "../lab/index.js";
 import { useLab } from "../lab/vitest.js";
 import { CLI_PATH, ensureBuilt } from "../support/cli.js";
+import { processesWith } from "../support/processes.js";
 
 const support = checkLabSupport();
 if (!support.ok) console.warn(`\n[daemon.test] SKIPPING: ${support.reason}\n`);
 
 const VIP1 = "10.111.100.1";
 const VIP2 = "10.111.100.2";
-
-/** Pids of running `ip` processes for namespace `ns` whose arguments include `word`. */
-function ipProcesses(ns: string, word: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue; // gone meanwhile
-    }
-    if (argv.includes(ns) && argv.includes(word)) out.push(Number(pid));
-  }
-  return out;
-}
 
 function config(t: TwoUplinkTopology, vips: string[]): string {
   return `
@@ -151,13 +137,13 @@ describe.skipIf(!support.ok)("fibwarden run", () => {
 
   it("stops on SIGTERM with exit 0, leaving the kernel as it is and no ip process of its own", async () => {
     // It applied through its long-lived `ip -batch -` processes (one per family in use).
-    const batches = () => ipProcesses(topo().ns.node.name, "-batch");
+    const batches = () => processesWith(topo().ns.node.name, "-batch");
     expect(batches().length).toBeGreaterThan(0);
     proc.kill("SIGTERM");
     const r = await proc;
     expect({ exitCode: r.exitCode, signal: r.signal }, logs.slice(-2000)).toEqual({ exitCode: 0, signal: undefined });
     expect(batches()).toEqual([]);
-    expect(ipProcesses(topo().ns.node.name, "monitor")).toEqual([]);
+    expect(processesWith(topo().ns.node.name, "monitor")).toEqual([]);
     expect(await ip(["-4", "rule", "show"])).toContain(`from ${VIP2} lookup`);
     expect(await ip(["-4", "addr", "show", "dev", "lo"])).toContain(`${VIP1}/32`);
   });

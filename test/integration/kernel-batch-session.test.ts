@@ -5,7 +5,7 @@
 // every op still gets its verdict, and none is reported applied that iproute2 did not report on.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { makeRoute } from "../../src/core/model/normalize.js";
 import type { Route } from "../../src/core/model/route.js";
 import type { PlanOp } from "../../src/core/plan/types.js";
 import { netnsSkipReason } from "../support/netns-skip.js";
+import { processesWith } from "../support/processes.js";
 
 const SKIP = netnsSkipReason("fwbsprobe");
 if (SKIP !== undefined) console.warn(`\n*** SKIPPING test/integration/kernel-batch-session.test.ts: ${SKIP} ***\n`);
@@ -31,20 +32,8 @@ const add = (route: Route): PlanOp => ({ kind: "route.add", route, reason: "test
 const del = (route: Route): PlanOp => ({ kind: "route.delete", route, reason: "test" });
 const hole = (dst: string): Route => makeRoute({ dst, table: 1000, protocol: OURS, type: "blackhole" });
 
-/** Pids of the running `ip ... -batch -` processes of this file's namespace (or of `marker`). */
-function batchPids(marker = NS): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue;
-    }
-    if (argv.includes("-batch") && argv.some((a) => a.includes(marker))) out.push(Number(pid));
-  }
-  return out;
-}
+/** Pids of the running `ip ... -batch -` processes of this file's namespace (or of `ipPath`). */
+const batchPids = (marker = NS): number[] => processesWith(marker, "-batch");
 
 describe.skipIf(SKIP !== undefined)("apply through long-lived ip -batch processes (real ip, real kernel)", () => {
   let dp: KernelDataplane;
@@ -156,7 +145,7 @@ describe.skipIf(SKIP !== undefined)("apply through long-lived ip -batch processe
       const hanging = await flaky.apply([add(hole("10.76.0.0/24")), add(hole("10.77.0.0/24"))], { verify: "none" });
       expect(hanging.results.map((r) => r.status)).toEqual(["unknown", "unknown"]);
       expect(hanging.results[1]?.error).toMatch(/timed out after 1500 ms/);
-      expect(batchPids("flaky-ip")).toEqual([]);
+      expect(processesWith(join(fakeDir, "flaky-ip"), "-batch")).toEqual([]);
     } finally {
       await flaky.close?.();
     }
