@@ -9,7 +9,9 @@
 // Run alone (as root): node --expose-gc --max-old-space-size=8192 --import tsx test/bench/pass-bench.ts [N[,N...]]
 // Env: BENCH_SIZES (IPv4 sizes, default 100000,1000000), BENCH_V6_SIZE (default 250000, 0 = skip),
 // BENCH_PASS_RUNS (5); for the child pass (see pass-child.ts): BENCH_PASS_PROFILE=<dir> (a CPU
-// profile of the pass alone), BENCH_PASS_HEAP_PROFILE=<dir> (what the pass keeps alive, sampled).
+// profile of the pass alone), BENCH_PASS_HEAP_PROFILE=<dir> (what the pass keeps alive, sampled;
+// BENCH_PASS_HEAP_ALL=1: all it allocated), BENCH_PASS_RESYNC=1 (measure a resync of kept trackers),
+// BENCH_PASS_TRACE_GC=1 (the child's GC trace of the measured pass, on stderr).
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
@@ -216,6 +218,7 @@ export async function runPassChild(lab: PassLab): Promise<ChildMeasure> {
         throw new Error(`pass child exited (${String(res.exitCode)}) before its ${what}: ${String(res.stderr).slice(-2000)}`);
       }
       if (r.value.startsWith("{")) return r.value;
+      if (process.env.BENCH_PASS_TRACE_GC === "1") process.stderr.write(`child: ${r.value}\n`); // its GC trace
     }
   };
   try {

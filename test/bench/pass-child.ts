@@ -7,12 +7,16 @@
 // Env (through the inspector, started just before `plan()`, so module loading is left out):
 // BENCH_PASS_PROFILE=<dir> writes a CPU profile of the pass; BENCH_PASS_HEAP_PROFILE=<dir> a
 // sampling heap profile of what the pass allocated and is still alive while its result is held
-// (summarize with heap-profile-top.ts). One at a time: each distorts the other.
+// (summarize with heap-profile-top.ts); with BENCH_PASS_HEAP_ALL=1, everything the pass allocated,
+// garbage included (what the scavenger may promote). One at a time: each distorts the other.
+// BENCH_PASS_RESYNC=1 runs one pass first, unmeasured, and measures the second: a resync of the
+// kept trackers (the daemon's periodic or forced resync) instead of a first load.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import { createReconciler, parseConfigText, type PassResult } from "../../src/index.js";
 
 /** What the child reports after its pass. */
@@ -60,8 +64,11 @@ async function main(): Promise<void> {
     await session?.post("Profiler.enable");
     await session?.post("Profiler.start");
   }
-  if (heapDir) await session?.post("HeapProfiler.startSampling", { samplingInterval: 64 * 1024 });
   const rec = createReconciler({ config });
+  if (process.env.BENCH_PASS_RESYNC === "1") await rec.plan();
+  if (process.env.BENCH_PASS_TRACE_GC === "1") setFlagsFromString("--trace-gc"); // to stdout, which the parent skips
+  const all = process.env.BENCH_PASS_HEAP_ALL === "1";
+  if (heapDir) await session?.post("HeapProfiler.startSampling", { samplingInterval: 64 * 1024, ...(all ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : {}) });
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const result = await rec.plan();

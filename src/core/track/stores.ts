@@ -2,14 +2,20 @@
 // store holds one value per kernel key; a live store holds what the kernel holds, several values
 // per key where the kernel can hold several (`ip route append`, IPv6 routes per device, a dump
 // that shows duplicates). Every change reports the key with its values before and after, so the
-// tracker can keep its indexes exact and mark the key dirty. A resync (`replace`) builds the new
-// side apart and swaps it in at `commit`: a dump that fails midway (`abort`, or an exception
-// from the iterable) leaves the previous side, its indexes and the dirty keys untouched.
+// tracker can keep its indexes exact and mark the key dirty.
+// A resync replaces a side in place, without a second copy of it (at a million routes a copy was
+// the daemon's peak): each part of a resync (a dump, a BIRD protocol) marks the keys it finds
+// unchanged with its own mark, stored in the value, and keeps apart only the keys that differ.
+// The commit walks the side once: an unchanged key marked by a committed part stays as it is, a
+// key no committed part saw goes, and the differing keys are set. A part that fails (`abort`, a
+// dump the kernel reported interrupted) or a whole that fails leaves its marks behind, which the
+// next resync does not take for its own (marks are never reused while a side may hold them), so
+// the previous side, its indexes and the dirty keys stay untouched.
 // Values are kept encoded (a Codec): the route tracker keeps a small number per route (its
 // interned attributes, route-codec.ts) and builds Route objects only when asked; a resync
 // compares encodings, so a key that did not change is never decoded.
 import { canonicalJson } from "../plan/canonical-json.js";
-import { addToSlot, slotOf, slotValues, type Slot } from "./slot.js";
+import { addToSlot, slotValues, type Slot } from "./slot.js";
 
 /** Called for every key whose values changed (in canonical order on both sides). */
 export type ChangeListener<T> = (key: string, before: readonly T[], after: readonly T[]) => void;
@@ -23,7 +29,8 @@ export interface StoreSpec<T> {
 
 /**
  * How a store keeps its values. `same(encode(a), encode(b))` exactly when `equal(a, b)`, and
- * `decode(keyOf(v), encode(v))` equals `v`. An encoding is never an array.
+ * `decode(keyOf(v), encode(v))` equals `v`. An encoding is never an array; a numeric encoding
+ * is best a non-negative integer (it then carries a resync's mark without an allocation).
  */
 export interface Codec<T, E> {
   encode(value: T): E;
@@ -51,10 +58,10 @@ function sameLists<T>(same: (a: T, b: T) => boolean, a: readonly T[], b: readonl
   return a.length === b.length && a.every((x, i) => same(x, b[i]!));
 }
 
-/** A resync in progress: values are collected apart and swapped in by `commit`. */
+/** A resync in progress: values are collected and take effect at `commit`. */
 export interface Resync<T> {
   add(value: T): void;
-  /** Swaps the collected side in; reports exactly the keys whose values changed. */
+  /** Makes the collected values the side; reports exactly the keys whose values changed. */
   commit(): void;
   /** Drops what was collected; the previous side stays. */
   abort(): void;
@@ -79,75 +86,210 @@ export function replaceAll<T>(resync: Resync<T>, all: Iterable<T>): void {
 export interface PartedResync<T> {
   /** A new part; its `commit` keeps its values for the whole, its `abort` drops them. */
   part(): Resync<T>;
-  /** Swaps the kept parts in as the side (parts not committed yet are dropped). */
+  /** Makes the kept parts the side (parts not committed yet are dropped). */
   commit(): void;
   /** Drops every part; the previous side stays. */
   abort(): void;
 }
 
-function partedCollector<T, E>(keyOf: (v: T) => string, encode: (v: T) => E, finish: (collected: Map<string, Slot<E>>) => void): PartedResync<T> {
-  let kept: Array<Map<string, Slot<E>>> | undefined = [];
-  return {
-    part: () => collector(keyOf, encode, (c) => kept?.push(c)),
-    commit: () => {
-      const parts = kept;
-      kept = undefined;
-      if (parts === undefined) return;
-      parts.sort((a, b) => b.size - a.size);
-      const merged = parts[0] ?? new Map<string, Slot<E>>();
-      for (const part of parts.slice(1)) {
-        for (const [k, slot] of part) for (const e of slotValues(slot)) addToSlot(merged, k, e);
-      }
-      finish(merged);
-    },
-    abort: () => { kept = undefined; },
-  };
+// --- Marks -------------------------------------------------------------------------------------
+// A stored single value is its encoding (mark 0: no resync part saw it) or the encoding with the
+// mark of the part that found it unchanged: a non-negative integer encoding `e` marked `m` is the
+// number -(e * MARKS + m) (a small integer: no allocation), anything else a Marked box.
+
+/** Number of marks (mark 0 included). */
+const MARKS = 1024;
+
+class Marked<E> {
+  constructor(readonly e: E, readonly m: number) {}
 }
 
-/** A resync that collects encoded values per key and hands them to `finish` at commit. */
-function collector<T, E>(keyOf: (v: T) => string, encode: (v: T) => E, finish: (collected: Map<string, Slot<E>>) => void): Resync<T> {
-  let collected: Map<string, Slot<E>> | undefined = new Map<string, Slot<E>>();
-  return {
-    add: (v) => { if (collected !== undefined) addToSlot(collected, keyOf(v), encode(v)); },
-    commit: () => {
-      const c = collected;
-      collected = undefined;
-      if (c !== undefined) finish(c);
-    },
-    abort: () => { collected = undefined; },
-  };
+const packsAsNumber = (e: unknown): e is number => typeof e === "number" && Number.isSafeInteger(e) && e >= 0 && e * MARKS < Number.MAX_SAFE_INTEGER;
+
+/** `e` stored with mark `m`. */
+function pack<E>(e: E, m: number): unknown {
+  if (packsAsNumber(e)) return m === 0 ? e : -(e * MARKS + m);
+  return new Marked(e, m);
 }
 
-/** A store's codec and spec together. */
-abstract class EncodedStore<T, E> {
+/** The encoding of a stored single value. */
+function valueOf<E>(s: unknown): E {
+  if (typeof s === "number" && s < 0) return Math.floor(-s / MARKS) as E;
+  return (s instanceof Marked ? s.e : s) as E;
+}
+
+/** The mark of a stored single value. */
+function markOf(s: unknown): number {
+  if (typeof s === "number") return s < 0 ? -s % MARKS : 0;
+  return s instanceof Marked ? s.m : 0;
+}
+
+/** One part of a resync: its mark and the keys it found different (or new). */
+interface Part<E> {
+  readonly mark: number;
+  readonly pending: Map<string, Slot<E>>;
+  state: "open" | "kept" | "dropped";
+}
+
+const closedResync: Resync<never> = { add: () => undefined, commit: () => undefined, abort: () => undefined };
+
+/**
+ * A store's values by key, resynced in place (see the header). `side` holds per key a stored
+ * single value (see Marks) or, on a live side, an array of several encodings.
+ */
+abstract class MarkedSide<T, E> {
   protected readonly codec: Codec<T, E>;
+  protected side = new Map<string, unknown>();
+  /** Marks the side's values may carry. */
+  private marksInUse = new Set<number>([0]);
+  private nextMark = 1;
+  private open: PartedResync<T> | undefined;
 
-  constructor(protected readonly spec: StoreSpec<T>, protected readonly onChange: ChangeListener<T>, codec?: Codec<T, E>) {
+  /**
+   * `marks`: how many marks a resync may use (at most MARKS; fewer only to test the marks'
+   * reuse). A resync of up to marks / 2 - 1 parts always finds a free mark.
+   */
+  constructor(protected readonly spec: StoreSpec<T>, protected readonly onChange: ChangeListener<T>, codec?: Codec<T, E>, private readonly marks = MARKS) {
     this.codec = codec ?? (identityCodec(spec) as unknown as Codec<T, E>);
+    if (!Number.isInteger(marks) || marks < 4 || marks > MARKS) throw new Error(`marks must be an integer in 4..${MARKS}`);
   }
 
+  /** Makes the kept parts' values the side: `merged` holds the keys that differ, `kept` the marks of unchanged keys. */
+  protected abstract finish(merged: Map<string, Slot<E>>, kept: ReadonlySet<number>): void;
+
   /** Encoded values of one key in canonical order of their decoded values. */
-  protected ordered(key: string, list: E[]): E[] {
-    if (list.length < 2) return list;
+  protected ordered(key: string, list: readonly E[]): E[] {
+    if (list.length < 2) return [...list];
     return list
       .map((e) => ({ e, text: canonicalJson(this.codec.decode(key, e)) }))
       .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
       .map((x) => x.e);
   }
+
+  /** Starts a resync of the whole side fed in parts (see PartedResync); one still open is aborted. */
+  beginParts(): PartedResync<T> {
+    this.open?.abort();
+    if (this.marksInUse.size > this.marks / 2) this.clearMarks();
+    const parts: Array<Part<E>> = [];
+    const byMark = new Map<number, Part<E>>(); // open and kept parts
+    const used = new Set<number>();
+    const changed = new Set<string>(); // keys with a single stored value that some part holds apart
+    let done = false;
+    const finished = (): void => {
+      done = true;
+      if (this.open === resync) this.open = undefined;
+    };
+    const resync: PartedResync<T> = {
+      part: () => {
+        if (done) return closedResync;
+        const p: Part<E> = { mark: this.allocMark(used), pending: new Map(), state: "open" };
+        used.add(p.mark);
+        byMark.set(p.mark, p);
+        parts.push(p);
+        return {
+          add: (v) => { if (!done && p.state === "open") this.addTo(p, v, byMark, changed); },
+          commit: () => { if (!done && p.state === "open") p.state = "kept"; },
+          abort: () => {
+            if (done || p.state !== "open") return;
+            p.state = "dropped";
+            byMark.delete(p.mark);
+            p.pending.clear();
+          },
+        };
+      },
+      commit: () => {
+        if (done) return;
+        finished();
+        const kept = parts.filter((p) => p.state === "kept").sort((a, b) => b.pending.size - a.pending.size);
+        const keptMarks = new Set(kept.map((p) => p.mark));
+        const merged = kept[0]?.pending ?? new Map<string, Slot<E>>();
+        for (const p of kept.slice(1)) {
+          for (const [k, slot] of p.pending) for (const e of slotValues(slot)) addToSlot(merged, k, e);
+        }
+        this.finish(merged, keptMarks);
+        this.marksInUse = new Set([0, ...keptMarks]);
+      },
+      abort: () => {
+        if (done) return;
+        finished();
+        for (const m of used) this.marksInUse.add(m);
+      },
+    };
+    this.open = resync;
+    return resync;
+  }
+
+  /** Starts a resync of the whole side. */
+  begin(): Resync<T> {
+    const whole = this.beginParts();
+    const part = whole.part();
+    return {
+      add: (v) => part.add(v),
+      commit: () => { part.commit(); whole.commit(); },
+      abort: () => whole.abort(),
+    };
+  }
+
+  /** Replaces the whole side (all, or nothing when `all` throws). */
+  replace(all: Iterable<T>): void {
+    replaceAll(this.begin(), all);
+  }
+
+  private addTo(p: Part<E>, v: T, byMark: ReadonlyMap<number, Part<E>>, changed: Set<string>): void {
+    const k = this.spec.keyOf(v);
+    const e = this.codec.encode(v);
+    const s = this.side.get(k);
+    if (s !== undefined && !Array.isArray(s)) {
+      const was = valueOf<E>(s);
+      const owner = byMark.get(markOf(s));
+      if (owner !== undefined) {
+        // A part of this resync found the key unchanged, and now it has another value: both go apart.
+        this.side.set(k, pack(was, 0));
+        addToSlot(owner.pending, k, was);
+        changed.add(k);
+      } else if (!changed.has(k) && this.codec.same(was, e)) {
+        this.side.set(k, pack(was, p.mark));
+        return;
+      } else {
+        changed.add(k);
+      }
+    }
+    addToSlot(p.pending, k, e);
+  }
+
+  /**
+   * The next mark neither this resync nor the side uses. (With the clearing at begin, a mark in
+   * use comes round again only within a resync of more than marks / 2 parts; the check keeps
+   * even that from taking another part's mark: it throws instead.)
+   */
+  private allocMark(used: ReadonlySet<number>): number {
+    for (let i = 1; i < this.marks; i++) {
+      const m = this.nextMark;
+      this.nextMark = (this.nextMark % (this.marks - 1)) + 1;
+      if (!this.marksInUse.has(m) && !used.has(m)) return m;
+    }
+    throw new Error(`a resync of ${this.marks / 2} parts or more`); // a programming error: parts are few
+  }
+
+  /** Takes every mark off the side (when too many are in use to leave enough for a resync). */
+  private clearMarks(): void {
+    for (const [k, s] of this.side) if (!Array.isArray(s) && markOf(s) !== 0) this.side.set(k, pack(valueOf(s), 0));
+    this.marksInUse = new Set([0]);
+  }
 }
 
 /** One desired value per key; duplicates given to a resync are kept apart to be reported. */
-export class DesiredStore<T, E = T> extends EncodedStore<T, E> {
-  private values = new Map<string, E>();
+export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
   private readonly extra = new Map<string, T[]>();
   private keyOrder: (() => Iterable<string>) | undefined;
   private keyOrderSize: () => number = () => 0;
 
   /**
-   * Has resyncs store their keys in the order, and as the very string objects, of `order` (the
-   * live side's keys): a million lookups from one side into the other then walk both maps in
-   * step instead of at random, and each key's text is held once, not twice. Keys `order` lacks
-   * follow. Used when the resync holds at least a quarter as many keys as `order`.
+   * Has a first load store its keys in the order, and as the very string objects, of `order`
+   * (the live side's keys): a million lookups from one side into the other then walk both maps
+   * in step instead of at random, and each key's text is held once, not twice. Keys `order`
+   * lacks follow. Used when the load holds at least a quarter as many keys as `order`; later
+   * resyncs keep the stored keys.
    */
   alignKeysWith(order: { keys(): Iterable<string>; readonly size: number }): void {
     this.keyOrder = () => order.keys();
@@ -168,18 +310,19 @@ export class DesiredStore<T, E = T> extends EncodedStore<T, E> {
 
   /** The desired value at `key`. */
   get(key: string): T | undefined {
-    const e = this.values.get(key);
+    const e = this.encodedAt(key);
     return e === undefined ? undefined : this.codec.decode(key, e);
   }
 
   /** The encoded desired value at `key` (see Codec). */
   encodedAt(key: string): E | undefined {
-    return this.values.get(key);
+    const s = this.side.get(key);
+    return s === undefined ? undefined : valueOf<E>(s);
   }
 
   /** True when `key` has a desired value. */
   has(key: string): boolean {
-    return this.values.has(key);
+    return this.side.has(key);
   }
 
   /** Other distinct values a resync gave for `key` (the canonically smallest won). */
@@ -194,53 +337,38 @@ export class DesiredStore<T, E = T> extends EncodedStore<T, E> {
 
   /** Every key with a desired value. */
   keys(): IterableIterator<string> {
-    return this.values.keys();
+    return this.side.keys();
   }
 
   /** Every key with its encoded value. */
-  entries(): IterableIterator<[string, E]> {
-    return this.values.entries();
+  *entries(): IterableIterator<[string, E]> {
+    for (const [k, s] of this.side) yield [k, valueOf<E>(s)];
   }
 
   /** Number of keys. */
   get size(): number {
-    return this.values.size;
+    return this.side.size;
   }
 
   /** Sets the desired value at its key (an event); clears the key's duplicates. */
   set(value: T): void {
     const k = this.spec.keyOf(value);
     const e = this.codec.encode(value);
-    const before = this.values.get(k);
+    const before = this.encodedAt(k);
     const hadExtra = this.extra.delete(k);
     if (before !== undefined && !hadExtra && this.codec.same(before, e)) return; // unchanged
-    this.values.set(k, e);
+    this.side.set(k, pack(e, 0));
     this.onChange(k, before === undefined ? [] : [this.codec.decode(k, before)], [this.codec.decode(k, e)]);
   }
 
   /** Removes the desired value at `key`; false when there was none. */
   delete(key: string): boolean {
-    const before = this.values.get(key);
+    const before = this.encodedAt(key);
     if (before === undefined) return false;
-    this.values.delete(key);
+    this.side.delete(key);
     this.extra.delete(key);
     this.onChange(key, [this.codec.decode(key, before)], []);
     return true;
-  }
-
-  /** Starts a resync of the whole side. */
-  begin(): Resync<T> {
-    return collector(this.spec.keyOf, (v) => this.codec.encode(v), (collected) => this.commitResync(collected));
-  }
-
-  /** Starts a resync of the whole side fed in parts (see PartedResync). */
-  beginParts(): PartedResync<T> {
-    return partedCollector(this.spec.keyOf, (v) => this.codec.encode(v), (collected) => this.commitResync(collected));
-  }
-
-  /** Replaces the whole side (all, or nothing when `all` throws). */
-  replace(all: Iterable<T>): void {
-    replaceAll(this.begin(), all);
   }
 
   /** Distinct values of a resync's key in canonical order (identical duplicates collapse). */
@@ -251,78 +379,80 @@ export class DesiredStore<T, E = T> extends EncodedStore<T, E> {
   }
 
   /**
-   * Swaps the collected values in, in one walk of each side: a key whose encoding did not change
-   * is neither decoded nor reported. The first load adopts the collected map as the side.
+   * One walk of the side, then the keys that differ: an unchanged key is neither decoded nor
+   * reported. The first load adopts the collected map as the side.
    */
-  private commitResync(incoming: Map<string, Slot<E>>): void {
-    const collected = this.aligned(incoming);
+  protected finish(merged: Map<string, Slot<E>>, kept: ReadonlySet<number>): void {
     const decode = (k: string, e: E | undefined): T[] => (e === undefined ? [] : [this.codec.decode(k, e)]);
-    if (this.values.size === 0 && this.extra.size === 0) {
-      const values = new Map<string, E>();
+    if (this.side.size === 0 && this.extra.size === 0) {
+      const collected = this.aligned(merged) as Map<string, unknown>;
       for (const [k, slot] of collected) {
-        if (!Array.isArray(slot)) continue;
-        const unique = this.unique(k, slot);
-        values.set(k, unique[0]!);
+        const unique = this.unique(k, slotValues(slot as Slot<E>));
+        collected.set(k, pack(unique[0]!, 0));
         if (unique.length > 1) this.extra.set(k, unique.slice(1).map((e) => this.codec.decode(k, e)));
       }
-      for (const [k, e] of values) collected.set(k, e);
-      this.values = collected as Map<string, E>;
-      for (const [k, e] of this.values) this.onChange(k, [], decode(k, e));
+      this.side = collected;
+      for (const [k, s] of collected) this.onChange(k, [], decode(k, valueOf<E>(s)));
       return;
     }
-    const old = this.values;
-    this.values = new Map();
-    for (const [k, slot] of collected) {
-      const unique = Array.isArray(slot) ? this.unique(k, slot) : [slot];
+    for (const [k, s] of this.side) {
+      if (merged.has(k)) continue;
+      const e = valueOf<E>(s);
+      if (kept.has(markOf(s))) {
+        if (this.extra.delete(k)) this.onChange(k, decode(k, e), decode(k, e)); // its duplicates went
+        continue;
+      }
+      this.side.delete(k);
+      this.extra.delete(k);
+      this.onChange(k, decode(k, e), []);
+    }
+    for (const [k, slot] of merged) {
+      const unique = this.unique(k, slotValues(slot));
       const winner = unique[0]!;
       const extra = unique.length > 1 ? unique.slice(1).map((e) => this.codec.decode(k, e)) : undefined;
-      const before = old.get(k);
+      const before = this.encodedAt(k);
       const sameExtra = sameLists(this.spec.equal, this.extra.get(k) ?? [], extra ?? []);
       const same = before !== undefined && this.codec.same(before, winner);
-      this.values.set(k, same ? before : winner); // unchanged: keep the stored value (indexes may refer to it)
+      this.side.set(k, pack(same ? before : winner, 0)); // unchanged: keep the stored value (indexes may refer to it)
       if (extra === undefined) this.extra.delete(k);
       else this.extra.set(k, extra);
       if (!same || !sameExtra) this.onChange(k, decode(k, before), decode(k, winner));
-    }
-    for (const [k, before] of old) {
-      if (collected.has(k)) continue;
-      this.extra.delete(k);
-      this.onChange(k, decode(k, before), []);
     }
   }
 }
 
 /** The kernel's side: several values per key where the kernel holds several. */
-export class LiveStore<T, E = T> extends EncodedStore<T, E> {
-  private slots = new Map<string, Slot<E>>();
+export class LiveStore<T, E = T> extends MarkedSide<T, E> {
+  /** The encodings at `key` in canonical order. */
+  private encodedList(key: string): readonly E[] {
+    const s = this.side.get(key);
+    return s === undefined ? [] : Array.isArray(s) ? (s as E[]) : [valueOf<E>(s)];
+  }
 
   /** The values at `key`, in canonical order. */
   get(key: string): readonly T[] {
-    const slot = this.slots.get(key);
-    if (slot === undefined) return [];
-    if (!Array.isArray(slot)) return [this.codec.decode(key, slot)];
-    return slot.map((e) => this.codec.decode(key, e));
+    return this.encodedList(key).map((e) => this.codec.decode(key, e));
   }
 
   /** The encoded value at `key` when the kernel holds exactly one there. */
   soleEncodedAt(key: string): E | undefined {
-    const slot = this.slots.get(key);
-    return slot === undefined || Array.isArray(slot) ? undefined : slot;
+    const s = this.side.get(key);
+    return s === undefined || Array.isArray(s) ? undefined : valueOf<E>(s);
   }
 
   /** True when the kernel holds something at `key`. */
   has(key: string): boolean {
-    return this.slots.has(key);
+    return this.side.has(key);
   }
 
   /** Every key holding at least one value. */
   keys(): IterableIterator<string> {
-    return this.slots.keys();
+    return this.side.keys();
   }
 
   /** Number of keys. */
   get size(): number {
-    return this.slots.size;
+    return this.side.size;
   }
 
   /** Adds one more value at its key (a dump line, `ip route append`). */
@@ -347,46 +477,43 @@ export class LiveStore<T, E = T> extends EncodedStore<T, E> {
     this.store(key, this.get(key), canonicalOrder(values));
   }
 
-  /** Starts a resync of the whole side. */
-  begin(): Resync<T> {
-    return collector(this.spec.keyOf, (v) => this.codec.encode(v), (collected) => this.commitResync(collected));
-  }
-
-  /** Starts a resync of the whole side fed in parts (see PartedResync). */
-  beginParts(): PartedResync<T> {
-    return partedCollector(this.spec.keyOf, (v) => this.codec.encode(v), (collected) => this.commitResync(collected));
+  /** Stores encodings at `key`: nothing, a single value, or several. */
+  private storeEncoded(key: string, list: readonly E[]): void {
+    if (list.length === 0) this.side.delete(key);
+    else this.side.set(key, list.length === 1 ? pack(list[0]!, 0) : [...list]);
   }
 
   /**
-   * Swaps the collected values in (the collected map becomes the side); a key whose encodings did
-   * not change is neither decoded nor reported.
+   * One walk of the side, then the keys that differ (the first load adopts the collected map):
+   * a key whose encodings did not change is neither decoded nor reported.
    */
-  private commitResync(collected: Map<string, Slot<E>>): void {
-    for (const [k, slot] of collected) if (Array.isArray(slot)) collected.set(k, this.ordered(k, slot));
-    const old = this.slots;
-    this.slots = collected;
-    const decodeAll = (k: string, slot: Slot<E> | undefined): T[] => slotValues(slot).map((e) => this.codec.decode(k, e));
-    for (const [k, slot] of collected) {
-      const before = old.get(k);
-      if (before !== undefined && sameLists(this.codec.same, slotValues(before), slotValues(slot))) {
-        collected.set(k, before); // unchanged: keep the stored values (indexes may refer to them)
-        continue;
-      }
-      this.onChange(k, decodeAll(k, before), decodeAll(k, slot));
+  protected finish(merged: Map<string, Slot<E>>, kept: ReadonlySet<number>): void {
+    const decodeAll = (k: string, list: readonly E[]): T[] => list.map((e) => this.codec.decode(k, e));
+    if (this.side.size === 0) {
+      const collected = merged as Map<string, unknown>;
+      for (const [k, slot] of merged) collected.set(k, Array.isArray(slot) ? this.ordered(k, slot) : pack(slot, 0));
+      this.side = collected;
+      for (const k of collected.keys()) this.onChange(k, [], decodeAll(k, this.encodedList(k)));
+      return;
     }
-    for (const [k, before] of old) if (!collected.has(k)) this.onChange(k, decodeAll(k, before), []);
-  }
-
-  /** Replaces the whole side (all, or nothing when `all` throws). */
-  replace(all: Iterable<T>): void {
-    replaceAll(this.begin(), all);
+    for (const [k, s] of this.side) {
+      if (merged.has(k) || (!Array.isArray(s) && kept.has(markOf(s)))) continue; // differs (below), or unchanged
+      const before = this.encodedList(k);
+      this.side.delete(k);
+      this.onChange(k, decodeAll(k, before), []);
+    }
+    for (const [k, slot] of merged) {
+      const after = this.ordered(k, slotValues(slot));
+      const before = this.encodedList(k);
+      if (sameLists(this.codec.same, before, after)) continue; // unchanged: keep the stored values
+      this.storeEncoded(k, after);
+      this.onChange(k, decodeAll(k, before), decodeAll(k, after));
+    }
   }
 
   private store(k: string, before: readonly T[], after: readonly T[]): void {
     if (sameLists(this.spec.equal, before, after)) return; // unchanged
-    const slot = slotOf(after.map((v) => this.codec.encode(v)));
-    if (slot === undefined) this.slots.delete(k);
-    else this.slots.set(k, slot);
+    this.storeEncoded(k, after.map((v) => this.codec.encode(v)));
     this.onChange(k, before, after);
   }
 }
