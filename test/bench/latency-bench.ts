@@ -11,9 +11,11 @@
 // Env: BENCH_LAT_VIPS (default 1000,10000), BENCH_LAT_EVENTS (200), BENCH_LAT_BUDGET_S (per batch,
 // 90), BENCH_LAT_PROTECTED (1000000), BENCH_LAT_IDLE_S (60), BENCH_LAT_PARTS (a,b,c),
 // BENCH_LAT_DAEMON_PROF (a directory: CPU profiles of the daemons of (b) and (c)),
-// BENCH_LAT_IDLE_WARMUP_S (5: seconds between the idle daemon's readiness and the measurement).
+// BENCH_LAT_IDLE_WARMUP_S (5: seconds between the idle daemon's readiness and the measurement),
+// BENCH_LAT_RESYNC_HEAP (a directory: what one forced resync allocates in (a), see resyncProfile).
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { Session } from "node:inspector/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -98,6 +100,29 @@ async function countLines(ns: string, args: string[], pattern?: string): Promise
   return lines.filter((l) => re.test(l)).length;
 }
 
+/**
+ * BENCH_LAT_RESYNC_HEAP=<dir>: a sampling heap profile of everything one forced resync
+ * (`apply({ full: true })`, nothing to change) allocates with these VIPs installed, garbage
+ * included (summarize with heap-profile-top.ts).
+ */
+async function resyncProfile(rec: ReturnType<typeof createReconciler>, n: number): Promise<void> {
+  const dir = process.env.BENCH_LAT_RESYNC_HEAP;
+  if (!dir) return;
+  const session = new Session();
+  session.connect();
+  await rec.apply({ full: true });
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const r0 = performance.now();
+  await rec.apply({ full: true });
+  const ms = performance.now() - r0;
+  const { profile } = await session.post("HeapProfiler.getSamplingProfile");
+  await session.post("HeapProfiler.stopSampling");
+  session.disconnect();
+  const file = join(resolve(dir), `resync-${n}-vips-${process.pid}.heapprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  log(`resync with ${n} VIPs: ${ms.toFixed(0)} ms; its allocations: ${file}`);
+}
+
 /** (a) VIP add latency through the library with n VIPs installed; `keep`: leave them installed. */
 export async function benchVipAdd(t: TwoUplinkTopology, n: number, events: number, keep: boolean): Promise<BenchRow[]> {
   const ns = t.ns.node.name;
@@ -121,6 +146,7 @@ export async function benchVipAdd(t: TwoUplinkTopology, n: number, events: numbe
     const e0 = performance.now();
     await rec.apply();
     rows.push({ name: `    steady pass with nothing to do, apply() (ms)`, value: performance.now() - e0 });
+    await resyncProfile(rec, n);
     const lat: number[] = [];
     const modes = new Map<string, number>();
     let badOps = 0;

@@ -12,12 +12,46 @@ import type { SysctlValue } from "./sysctl.js";
  * of it: a blackhole and a unicast route with the same key collide.
  */
 export function routeKey(r: Pick<Route, "family" | "table" | "dst" | "tos" | "metric">): string {
-  const key = r.family === 4 ? `4|${r.table}|${r.dst}|${r.tos}|${r.metric}` : `6|${r.table}|${r.dst}|${r.metric}`;
-  // V8 builds a template as a tree of string pieces; reading a character flattens it into one
-  // string now, once. Keys live in maps of a million entries: a flat key takes half the memory
-  // and a lookup with it about a quarter of the time (docs/performance.md, issue #17).
+  const key = keyHead(r.family, r.table) + r.dst + keyTail(r.family, r.tos, r.metric);
+  // V8 builds a concatenation as a tree of string pieces; reading a character flattens it into
+  // one string now, once. Keys live in maps of a million entries: a flat key takes half the
+  // memory and a lookup with it about a quarter of the time (docs/performance.md, issue #17).
   key.charCodeAt(key.length - 1);
   return key;
+}
+
+// A dump's routes share a handful of tables, TOS values and metrics: their key pieces before and
+// after the destination are built once and reused, so a key costs two joins instead of eight (a
+// resync builds two million keys at a full table; each join leaves a piece of garbage). Values
+// outside the kernel's ranges (u32 table and metric, u8 TOS) are not cached, only joined.
+const PIECES_MAX = 256;
+const heads = new Map<number, string>();
+const tails = new Map<number, string>();
+const U32 = 0x1_0000_0000;
+const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n < U32;
+
+function remember(map: Map<number, string>, id: number, piece: string): string {
+  if (map.size >= PIECES_MAX) map.clear(); // bounded: odd inputs cost speed, never memory
+  map.set(id, piece);
+  return piece;
+}
+
+/** `4|table|` or `6|table|`. */
+function keyHead(family: 4 | 6, table: number): string {
+  if (!isU32(table)) return `${family}|${table}|`;
+  const id = family === 4 ? table : table + U32;
+  return heads.get(id) ?? remember(heads, id, `${family}|${table}|`);
+}
+
+/** `|tos|metric` (IPv4) or `|metric` (IPv6). */
+function keyTail(family: 4 | 6, tos: number, metric: number): string {
+  if (family === 6) {
+    if (!isU32(metric)) return `|${metric}`;
+    return tails.get(-1 - metric) ?? remember(tails, -1 - metric, `|${metric}`);
+  }
+  if (!isU32(metric) || !Number.isInteger(tos) || tos < 0 || tos > 255) return `|${tos}|${metric}`;
+  const id = tos * U32 + metric;
+  return tails.get(id) ?? remember(tails, id, `|${tos}|${metric}`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addressKey, routeKey, ruleKey } from "../../../../src/core/model/keys.js";
 import { makeAddress, makeRoute, makeRule } from "../../../../src/core/model/normalize.js";
@@ -29,6 +30,14 @@ describe("routeKey: the kernel's identity of a route", () => {
     const a = makeRoute({ dst: "10.2.0.0/16", nexthops: [{ gateway: "10.1.1.1", dev: "a" }, { gateway: "10.1.2.1", dev: "b" }] });
     const b = makeRoute({ dst: "10.2.0.0/16", nexthops: [{ gateway: "10.1.2.1", dev: "b" }, { gateway: "10.1.1.1", dev: "a" }] });
     expect(routesEqual(a, b)).toBe(true);
+  });
+  it("is the text family|table|dst|tos|metric (IPv6: no TOS) for any values, many tables and metrics in a row included (property)", () => {
+    const n = fc.oneof(fc.nat(300), fc.constantFrom(0xffff_ffff, 0x1_0000_0000, 2 ** 40, -1, 1.5, Number.NaN));
+    const plain = (r: { family: 4 | 6; table: number; dst: string; tos: number; metric: number }): string =>
+      r.family === 4 ? ["4", r.table, r.dst, r.tos, r.metric].join("|") : ["6", r.table, r.dst, r.metric].join("|");
+    fc.assert(fc.property(fc.array(fc.record({ family: fc.constantFrom(4 as const, 6 as const), table: n, dst: fc.constantFrom("10.0.0.0/24", "fd00::/64"), tos: n, metric: n }), { minLength: 1, maxLength: 400 }), (routes) => {
+      for (const r of routes) expect(routeKey(r)).toBe(plain(r));
+    }), { numRuns: 60 });
   });
   it("validates routes", () => {
     expect(() => makeRoute({ dst: "10.0.0.0/24" })).toThrow(/without nexthop/);
