@@ -16,6 +16,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { Session } from "node:inspector/promises";
+import { getHeapSpaceStatistics } from "node:v8";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -111,6 +112,14 @@ async function resyncProfile(rec: ReturnType<typeof createReconciler>, n: number
   const session = new Session();
   session.connect();
   await rec.apply({ full: true });
+  // How much the resync grows the old generation (what the scavenger promoted), without a full GC.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const oldSpace = (): number => getHeapSpaceStatistics().find((x) => x.space_name === "old_space")?.space_used_size ?? 0;
+  gc?.();
+  const o0 = oldSpace();
+  await rec.apply({ full: true });
+  log(`resync with ${n} VIPs: old space +${((oldSpace() - o0) / 1e6).toFixed(1)} MB (promoted, before any full GC)`);
+  gc?.();
   await session.post("HeapProfiler.startSampling", { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   const r0 = performance.now();
   await rec.apply({ full: true });
