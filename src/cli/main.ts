@@ -45,6 +45,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const [cmd] = argv;
   switch (cmd) {
     case "reconcile": {
+      if (!(await import("./heap.js")).tuneHeap(writeErr)) return 1;
       const { runReconcileCommand } = await import("./reconcile.js");
       return runReconcileCommand(argv.slice(1), {
         out: write, err: writeErr,
@@ -53,6 +54,7 @@ export async function runCli(argv: string[]): Promise<number> {
       });
     }
     case "run": {
+      if (!(await import("./heap.js")).tuneHeap(writeErr)) return 1;
       const { runDaemonCommand } = await import("./run.js");
       return runDaemonCommand(argv.slice(1), { out: write, err: writeErr, color: false });
     }

@@ -50,6 +50,8 @@ export function summarizePass(result: PassResult): Pick<PassChildReport, "protec
 }
 
 async function main(): Promise<void> {
+  // BENCH_PASS_V8_FLAGS: V8 flags set at run time (as the CLI could set them itself).
+  if (process.env.BENCH_PASS_V8_FLAGS) setFlagsFromString(process.env.BENCH_PASS_V8_FLAGS);
   const configJson = process.argv[2];
   if (configJson === undefined) throw new Error("usage: pass-child.ts '<config JSON>'");
   const config = parseConfigText(configJson, { source: "pass-child" });
