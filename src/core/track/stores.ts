@@ -109,6 +109,7 @@ const packsAsNumber = (e: unknown): e is number => typeof e === "number" && Numb
 /** `e` stored with mark `m`. */
 function pack<E>(e: E, m: number): unknown {
   if (packsAsNumber(e)) return m === 0 ? e : -(e * MARKS + m);
+  if (m === 0 && typeof e !== "number") return e; // unmarked: itself (a number that does not pack is boxed, or it would read as marked)
   return new Marked(e, m);
 }
 
@@ -386,11 +387,16 @@ export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
     const decode = (k: string, e: E | undefined): T[] => (e === undefined ? [] : [this.codec.decode(k, e)]);
     if (this.side.size === 0 && this.extra.size === 0) {
       const collected = this.aligned(merged) as Map<string, unknown>;
-      for (const [k, slot] of collected) {
-        const unique = this.unique(k, slotValues(slot as Slot<E>));
+      collected.forEach((slot, k) => {
+        if (!Array.isArray(slot)) {
+          const stored = pack(slot as E, 0);
+          if (stored !== slot) collected.set(k, stored);
+          return;
+        }
+        const unique = this.unique(k, slot as E[]);
         collected.set(k, pack(unique[0]!, 0));
         if (unique.length > 1) this.extra.set(k, unique.slice(1).map((e) => this.codec.decode(k, e)));
-      }
+      });
       this.side = collected;
       for (const [k, s] of collected) this.onChange(k, [], decode(k, valueOf<E>(s)));
       return;
@@ -400,7 +406,7 @@ export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
       if (merged.has(k)) return;
       const e = valueOf<E>(s);
       if (kept.has(markOf(s))) {
-        if (s instanceof Marked) this.side.set(k, e); // a box costs memory between resyncs; a number's mark does not
+        if (s instanceof Marked) this.side.set(k, pack(e, 0)); // a box costs memory between resyncs; a number's mark does not
         if (this.extra.delete(k)) this.onChange(k, decode(k, e), decode(k, e)); // its duplicates went
         return;
       }
@@ -493,7 +499,10 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
     const decodeAll = (k: string, list: readonly E[]): T[] => list.map((e) => this.codec.decode(k, e));
     if (this.side.size === 0) {
       const collected = merged as Map<string, unknown>;
-      for (const [k, slot] of merged) collected.set(k, Array.isArray(slot) ? this.ordered(k, slot) : pack(slot, 0));
+      merged.forEach((slot, k) => {
+        const stored = Array.isArray(slot) ? this.ordered(k, slot) : pack(slot, 0);
+        if (stored !== slot) collected.set(k, stored);
+      });
       this.side = collected;
       for (const k of collected.keys()) this.onChange(k, [], decodeAll(k, this.encodedList(k)));
       return;
@@ -501,7 +510,7 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
     this.side.forEach((s, k) => {
       if (merged.has(k)) return; // differs: below
       if (!Array.isArray(s) && kept.has(markOf(s))) { // unchanged
-        if (s instanceof Marked) this.side.set(k, s.e); // a box costs memory between resyncs; a number's mark does not
+        if (s instanceof Marked) this.side.set(k, pack(s.e, 0)); // a box costs memory between resyncs; a number's mark does not
         return;
       }
       const before = this.encodedList(k);

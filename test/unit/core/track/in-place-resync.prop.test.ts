@@ -141,6 +141,11 @@ describe("in-place resync (property)", () => {
     fc.assert(fc.property(fc.array(opArb, { maxLength: 30 }), marksArb, (ops, marks) => run(ops, numeric as Codec<V, unknown>, marks)), { numRuns: RUNS });
   });
 
+  it("numbers that cannot carry a mark (negative, fractional: boxed instead): the same", () => {
+    const odd: Codec<V, number> = { encode: (x) => x.v - 2.5, decode: (k, e) => ({ k, v: e + 2.5 }), same: (a, b) => a === b };
+    fc.assert(fc.property(fc.array(opArb, { maxLength: 30 }), marksArb, (ops, marks) => run(ops, odd as Codec<V, unknown>, marks)), { numRuns: RUNS });
+  });
+
   it("object encodings: the same", () => {
     fc.assert(fc.property(fc.array(opArb, { maxLength: 30 }), marksArb, (ops, marks) => run(ops, undefined, marks)), { numRuns: RUNS });
   });
