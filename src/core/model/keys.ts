@@ -36,16 +36,17 @@ function remember(map: Map<number, string>, id: number, piece: string): string {
   return piece;
 }
 
-/** `4|table|` or `6|table|`. */
+/** `4|table|`, or `6|table|` for any other family (as IPv6 keys always were). */
 function keyHead(family: 4 | 6, table: number): string {
-  if (!isU32(table)) return `${family}|${table}|`;
+  const f = family === 4 ? "4" : "6";
+  if (!isU32(table)) return `${f}|${table}|`;
   const id = family === 4 ? table : table + U32;
-  return heads.get(id) ?? remember(heads, id, `${family}|${table}|`);
+  return heads.get(id) ?? remember(heads, id, `${f}|${table}|`);
 }
 
 /** `|tos|metric` (IPv4) or `|metric` (IPv6). */
 function keyTail(family: 4 | 6, tos: number, metric: number): string {
-  if (family === 6) {
+  if (family !== 4) {
     if (!isU32(metric)) return `|${metric}`;
     return tails.get(-1 - metric) ?? remember(tails, -1 - metric, `|${metric}`);
   }
