@@ -15,7 +15,7 @@
 // interned attributes, route-codec.ts) and builds Route objects only when asked; a resync
 // compares encodings, so a key that did not change is never decoded.
 import { canonicalJson } from "../plan/canonical-json.js";
-import { addToSlot, slotValues, type Slot } from "./slot.js";
+import { addToSlot, slotOf, slotValues, type Slot } from "./slot.js";
 
 /** Called for every key whose values changed (in canonical order on both sides). */
 export type ChangeListener<T> = (key: string, before: readonly T[], after: readonly T[]) => void;
@@ -487,8 +487,9 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
 
   /** Stores encodings at `key`: nothing, a single value, or several. */
   private storeEncoded(key: string, list: readonly E[]): void {
-    if (list.length === 0) this.side.delete(key);
-    else this.side.set(key, list.length === 1 ? pack(list[0]!, 0) : [...list]);
+    const slot = slotOf(list);
+    if (slot === undefined) this.side.delete(key);
+    else this.side.set(key, Array.isArray(slot) ? slot : pack(slot, 0));
   }
 
   /**
