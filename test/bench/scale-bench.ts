@@ -494,6 +494,33 @@ async function waitSteadyRss(pid: number): Promise<{ steady: boolean; waitedMs: 
   }
 }
 
+/**
+ * What the steady RSS is made of: the daemon's own V8 heap figures (its /metrics, prom-client's
+ * default collectors) and the process's anonymous / file-backed resident memory (smaps_rollup).
+ */
+async function steadyParts(d: BenchDaemon, pid: number): Promise<string> {
+  const out: string[] = [];
+  try {
+    const text = await (await fetch(`${d.url}/metrics`)).text();
+    const metric = (re: RegExp): number => Number(re.exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+    out.push(`heap used ${metric(/^fibwarden_nodejs_heap_size_used_bytes (\S+)$/m).toFixed(0)}`,
+      `heap total ${metric(/^fibwarden_nodejs_heap_size_total_bytes (\S+)$/m).toFixed(0)}`,
+      `external ${metric(/^fibwarden_nodejs_external_memory_bytes (\S+)$/m).toFixed(0)}`);
+    for (const space of ["old", "new", "code", "large_object"]) {
+      const re = new RegExp(`^fibwarden_nodejs_heap_space_size_total_bytes\\{space="${space}"\\} (\\S+)$`, "m");
+      out.push(`${space} ${metric(re).toFixed(0)}`);
+    }
+  } catch (err) {
+    out.push(`metrics: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, "m").exec(rollup)?.[1] ?? Number.NaN) / 1024;
+    out.push(`anon ${field("Anonymous").toFixed(0)}`, `file ${(field("Rss") - field("Anonymous")).toFixed(0)}`);
+  } catch { /* no smaps_rollup */ }
+  return `${out.join(", ")} (MB)`;
+}
+
 /** 5a, 5b: the idle window (the one fixed-length wait: it is the measurement), RSS sampled each second. */
 async function idleWindow(d: BenchDaemon, pid: number, atScale: boolean): Promise<BenchRow[]> {
   const a = procStat(pid);
@@ -518,7 +545,10 @@ async function idleWindow(d: BenchDaemon, pid: number, atScale: boolean): Promis
   record(`5a. daemon steady RSS, ${bulkLoaded} protected + ${installedVips} VIPs`, steadyRss, " MB", goalRss);
   record(`5b. daemon idle CPU over ${wallS.toFixed(0)} s`, cpuPct, " %", goalCpu);
   log(`idle: cpu ${cpuPct.toFixed(2)} % over ${wallS.toFixed(0)} s, rss ${steadyRss.toFixed(0)} MB`);
+  const parts = await steadyParts(d, pid);
+  log(`idle: rss parts ${parts}`);
   return [
+    { name: `    5a's parts at the end of the window: ${parts}` },
     { name: `5a. steady RSS, sampled each second over the idle window (MB)`, ms: rss, goal: goalRss.text },
     { name: `5b. idle CPU over ${wallS.toFixed(0)} s (all threads, /proc/PID/stat): ${cpuPct.toFixed(2)} %, goal ${goalCpu.text}`, value: cpuPct },
     { name: `    load average: ${lStart} -> ${load()}; passes while idle (${[...new Set(passes.flatMap((p) => p.reasons))].join(",")})`, value: passes.length },

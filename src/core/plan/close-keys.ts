@@ -52,9 +52,9 @@ function expandRoute(t: Trackers, c: Closure, key: string): void {
 /** An IP reaches: the addresses with it, and the desired and missing protected routes using it as source. */
 function expandIp(t: Trackers, c: Closure, ip: string): void {
   for (const a of t.addresses.liveAt(ip)) c.addresses.add(addressKey(a));
-  for (const k of t.addresses.desiredByIp.get(ip) ?? []) c.addresses.add(k);
-  for (const k of t.routes.index.desiredByPrefsrc.get(ip) ?? []) addRoute(c, k);
-  for (const k of t.routes.index.missingByPrefsrc.get(ip) ?? []) addRoute(c, k);
+  for (const k of t.addresses.desiredByIp.get(ip)) c.addresses.add(k);
+  for (const k of t.routes.index.desiredByPrefsrc.get(ip)) addRoute(c, k);
+  for (const k of t.routes.index.missingByPrefsrc.get(ip)) addRoute(c, k);
 }
 
 /**
@@ -73,7 +73,7 @@ export function closeKeys(t: Trackers, dirty: DirtyKeys): KeySet {
   }
   const rules = new Set(dirty.rules);
   for (const table of new Set([...c.routes].map((k) => parseRouteKey(k).table))) {
-    for (const k of t.rules.desiredByTable.get(table) ?? []) rules.add(k);
+    for (const k of t.rules.desiredByTable.get(table)) rules.add(k);
   }
   return { routes: c.routes, rules, addresses: c.addresses, sysctls: new Set(dirty.sysctls) };
 }

@@ -59,7 +59,7 @@ export class PlanContext {
   /** True when `ip` is local once this plan's address adds ran. */
   isLocalAfterAdds(ip: string): boolean {
     if (this.trackers.addresses.localCount(ip) > 0) return true;
-    for (const k of this.trackers.addresses.desiredByIp.get(ip) ?? []) {
+    for (const k of this.trackers.addresses.desiredByIp.get(ip)) {
       const d = this.addressDesired(k);
       if (d !== undefined && isKept(d)) return true;
     }

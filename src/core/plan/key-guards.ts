@@ -53,8 +53,8 @@ export function judgeTrackedGroup(ctx: PlanContext, gid: string): GroupVerdict {
 export function countTableAfter(ctx: PlanContext, table: number): number {
   const index = ctx.trackers.routes.index;
   let n = ctx.trackers.routes.tableCount(table);
-  for (const k of index.desiredByTable.get(table) ?? []) if (ctx.route(k).verdict === "create") n++;
-  for (const k of index.oursByTable.get(table) ?? []) {
+  for (const k of index.desiredByTable.get(table)) if (ctx.route(k).verdict === "create") n++;
+  for (const k of index.oursByTable.get(table)) {
     const label = ctx.route(k);
     if (label.verdict === "delete" && !label.withheld) n--;
   }
@@ -84,7 +84,7 @@ export function isPrefsrcInUse(ctx: PlanContext, ip: string): boolean {
     const label = ctx.route(key);
     if (live.get(key).length > 1 || (label.verdict === "delete" && label.withheld === true)) return true;
   }
-  for (const k of index.desiredByPrefsrc.get(ip) ?? []) if (isKept(ctx.route(k))) return true;
-  for (const k of index.missingByPrefsrc.get(ip) ?? []) if (ctx.protectedRoute(k)?.verdict === "create") return true;
+  for (const k of index.desiredByPrefsrc.get(ip)) if (isKept(ctx.route(k))) return true;
+  for (const k of index.missingByPrefsrc.get(ip)) if (ctx.protectedRoute(k)?.verdict === "create") return true;
   return false;
 }

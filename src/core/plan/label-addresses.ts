@@ -38,7 +38,7 @@ export function isAddressLeaving(ctx: PlanContext, key: string): boolean {
 export function countAddressSurvivors(ctx: PlanContext, ip: string): number {
   const t = ctx.trackers.addresses;
   let n = t.localCount(ip);
-  for (const k of t.desiredByIp.get(ip) ?? []) if (ctx.addressDesired(k)?.verdict === "create") n++;
+  for (const k of t.desiredByIp.get(ip)) if (ctx.addressDesired(k)?.verdict === "create") n++;
   for (const k of new Set(t.liveAt(ip).map(addressKey))) if (isAddressLeaving(ctx, k)) n--;
   return n;
 }

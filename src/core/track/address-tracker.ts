@@ -4,7 +4,7 @@
 import { addressesEqual, type InterfaceAddress } from "../model/address.js";
 import { addressKey } from "../model/keys.js";
 import type { DirtyKeys } from "./dirty.js";
-import { addToSet, addToSlot, removeFromSet, removeFromSlot, slotValues, type Slot } from "./slot.js";
+import { addToSlot, removeFromSlot, slotValues, SetIndex, type Slot } from "./slot.js";
 import { DesiredStore, LiveStore, type StoreSpec } from "./stores.js";
 
 const spec: StoreSpec<InterfaceAddress> = { keyOf: addressKey, equal: addressesEqual };
@@ -16,13 +16,13 @@ export class AddressTracker {
   /** Live addresses per IP. */
   readonly liveByIp = new Map<string, Slot<InterfaceAddress>>();
   /** Keys of desired addresses per IP. */
-  readonly desiredByIp = new Map<string, Set<string>>();
+  readonly desiredByIp = new SetIndex<string>();
 
   constructor(private readonly dirty: () => DirtyKeys) {
     this.desired = new DesiredStore(spec, (k, b, a) => {
       this.touch(k, b, a);
-      for (const x of b) removeFromSet(this.desiredByIp, x.address, k);
-      for (const x of a) addToSet(this.desiredByIp, x.address, k);
+      for (const x of b) this.desiredByIp.remove(x.address, k);
+      for (const x of a) this.desiredByIp.add(x.address, k);
     });
     this.live = new LiveStore(spec, (k, b, a) => {
       this.touch(k, b, a);

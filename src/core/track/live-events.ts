@@ -68,7 +68,7 @@ export function replaceLiveRoutes(t: Trackers, scope: RouteScope, routes: readon
   }
   // A managed table's keys are indexed; any other scope is found among every live key.
   const managed = scope.table !== undefined && isManagedTable(t.policy, scope.table);
-  const current = managed ? [...t.routes.index.managedKeys.get(scope.table!) ?? []] : [...t.routes.live.keys()];
+  const current = managed ? [...t.routes.index.managedKeys.get(scope.table!)] : [...t.routes.live.keys()];
   for (const k of current) if (!next.has(k) && inScope(k, scope)) t.routes.live.setAt(k, []);
   for (const [k, list] of next) t.routes.live.setAt(k, list);
 }

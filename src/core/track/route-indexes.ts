@@ -19,7 +19,7 @@ import { routesEqual, type Route } from "../model/route.js";
 import { classifyRoute, isManagedTable, isProtectedTable, type OwnershipPolicy } from "../ownership.js";
 import { groupId } from "./route-key.js";
 import { SiteIndex } from "./site-index.js";
-import { addToSet, addToSlot, bumpCount, removeFromSet, removeFromSlot, type Slot } from "./slot.js";
+import { addToSlot, bumpCount, removeFromSlot, SetIndex, type Slot } from "./slot.js";
 
 /** A group of protected routes with its exact total and missing keys. */
 export interface TrackedGroup {
@@ -33,16 +33,16 @@ export interface TrackedGroup {
 /** The indexes of the route tracker (read-only outside route-tracker.ts). */
 export class RouteIndexes {
   readonly tableCounts = new Map<number, number>();
-  readonly oursByTable = new Map<number, Set<string>>();
-  readonly desiredByTable = new Map<number, Set<string>>();
-  readonly desiredByPrefsrc = new Map<string, Set<string>>();
+  readonly oursByTable = new SetIndex<number>();
+  readonly desiredByTable = new SetIndex<number>();
+  readonly desiredByPrefsrc = new SetIndex<string>();
   readonly prefsrcSteady = new Map<string, number>();
   readonly prefsrcPending = new Map<string, Slot<Route>>();
   readonly birdMetricCounts = new Map<string, Map<number, number>>();
   readonly shadowSites = new SiteIndex();
   readonly groups = new Map<string, TrackedGroup>();
-  readonly missingByPrefsrc = new Map<string, Set<string>>();
-  readonly managedKeys = new Map<number, Set<string>>();
+  readonly missingByPrefsrc = new SetIndex<string>();
+  readonly managedKeys = new SetIndex<number>();
 
   constructor(private readonly policy: OwnershipPolicy) {}
 
@@ -51,11 +51,11 @@ export class RouteIndexes {
     for (const r of before) this.indexLive(r, -1);
     for (const r of after) this.indexLive(r, +1);
     const table = (after[0] ?? before[0])!.table; // a change has a value on one side at least
-    if (after.some((r) => classifyRoute(this.policy, r) === "ours")) addToSet(this.oursByTable, table, key);
-    else removeFromSet(this.oursByTable, table, key);
+    if (after.some((r) => classifyRoute(this.policy, r) === "ours")) this.oursByTable.add(table, key);
+    else this.oursByTable.remove(table, key);
     if (isManagedTable(this.policy, table)) {
-      if (after.length > 0) addToSet(this.managedKeys, table, key);
-      else removeFromSet(this.managedKeys, table, key);
+      if (after.length > 0) this.managedKeys.add(table, key);
+      else this.managedKeys.remove(table, key);
     }
     if (protectedRoute !== undefined && (before.length === 0) !== (after.length === 0)) {
       this.setMissing(key, protectedRoute, after.length === 0);
@@ -65,10 +65,10 @@ export class RouteIndexes {
   /** Our desired route at `key` changed. */
   desiredChanged(key: string, before: Route | undefined, after: Route | undefined): void {
     const table = (after ?? before)!.table;
-    if (before?.prefsrc !== undefined) removeFromSet(this.desiredByPrefsrc, before.prefsrc, key);
-    if (after === undefined) removeFromSet(this.desiredByTable, table, key);
-    else addToSet(this.desiredByTable, table, key);
-    if (after?.prefsrc !== undefined) addToSet(this.desiredByPrefsrc, after.prefsrc, key);
+    if (before?.prefsrc !== undefined) this.desiredByPrefsrc.remove(before.prefsrc, key);
+    if (after === undefined) this.desiredByTable.remove(table, key);
+    else this.desiredByTable.add(table, key);
+    if (after?.prefsrc !== undefined) this.desiredByPrefsrc.add(after.prefsrc, key);
   }
 
   /** The protected route at `key` changed; `liveEmpty` when the kernel holds nothing at the key. */
@@ -94,10 +94,10 @@ export class RouteIndexes {
     const g = this.groups.get(groupId(p));
     if (missing) {
       g?.missing.add(key);
-      if (p.prefsrc !== undefined) addToSet(this.missingByPrefsrc, p.prefsrc, key);
+      if (p.prefsrc !== undefined) this.missingByPrefsrc.add(p.prefsrc, key);
     } else {
       g?.missing.delete(key);
-      if (p.prefsrc !== undefined) removeFromSet(this.missingByPrefsrc, p.prefsrc, key);
+      if (p.prefsrc !== undefined) this.missingByPrefsrc.remove(p.prefsrc, key);
     }
   }
 

@@ -3,7 +3,7 @@
 import { ruleKey } from "../model/keys.js";
 import { rulesEqual, type Rule } from "../model/rule.js";
 import type { DirtyKeys } from "./dirty.js";
-import { addToSet, addToSlot, bumpCount, removeFromSet, removeFromSlot, type Slot } from "./slot.js";
+import { addToSlot, bumpCount, removeFromSlot, SetIndex, type Slot } from "./slot.js";
 import { DesiredStore, LiveStore, type StoreSpec } from "./stores.js";
 
 const spec: StoreSpec<Rule> = { keyOf: ruleKey, equal: rulesEqual };
@@ -18,7 +18,7 @@ export class RuleTracker {
   readonly desired: DesiredStore<Rule>;
   readonly live: LiveStore<Rule>;
   /** Keys of desired lookup rules per table. */
-  readonly desiredByTable = new Map<number, Set<string>>();
+  readonly desiredByTable = new SetIndex<number>();
   /** Live rules per table they name (rules of anyone: the tables rules keep in use). */
   readonly liveTables = new Map<number, number>();
   /** Keys of live rules per source selector (`from`, part of the key: one per key). */
@@ -27,8 +27,8 @@ export class RuleTracker {
   constructor(dirty: () => DirtyKeys) {
     this.desired = new DesiredStore(spec, (k, b, a) => {
       dirty().rules.add(k);
-      for (const r of b) if (lookupTable(r) !== undefined) removeFromSet(this.desiredByTable, lookupTable(r)!, k);
-      for (const r of a) if (lookupTable(r) !== undefined) addToSet(this.desiredByTable, lookupTable(r)!, k);
+      for (const r of b) if (lookupTable(r) !== undefined) this.desiredByTable.remove(lookupTable(r)!, k);
+      for (const r of a) if (lookupTable(r) !== undefined) this.desiredByTable.add(lookupTable(r)!, k);
     });
     this.live = new LiveStore(spec, (k, b, a) => {
       dirty().rules.add(k);

@@ -40,17 +40,63 @@ export function bumpCount<K>(map: Map<K, number>, key: K, n: number): void {
   else map.set(key, next);
 }
 
-/** Adds `member` to the set at `key` of `map`. */
-export function addToSet<K, V>(map: Map<K, Set<V>>, key: K, member: V): void {
-  const set = map.get(key);
-  if (set === undefined) map.set(key, new Set([member]));
-  else set.add(member);
-}
+/**
+ * A map from keys to non-empty sets of string members, stored compactly: a key with one member
+ * (the common case: a VIP's table, address or source holds one key) keeps the member itself, a
+ * key with several a Set. At 10k VIPs, five indexes of one-member Sets cost ~8 MB of heap (a Set
+ * and its table, ~170 bytes each); a string member costs nothing more than the map's entry.
+ */
+export class SetIndex<K> {
+  private readonly map = new Map<K, string | Set<string>>();
 
-/** Removes `member` from the set at `key`, dropping the entry when empty. */
-export function removeFromSet<K, V>(map: Map<K, Set<V>>, key: K, member: V): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(member);
-  if (set.size === 0) map.delete(key);
+  /** The number of keys. */
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Adds `member` at `key`. */
+  add(key: K, member: string): void {
+    const slot = this.map.get(key);
+    if (slot === undefined) this.map.set(key, member);
+    else if (typeof slot === "string") {
+      if (slot !== member) this.map.set(key, new Set([slot, member]));
+    } else slot.add(member);
+  }
+
+  /** Removes `member` at `key`, dropping the key when it has none left. */
+  remove(key: K, member: string): void {
+    const slot = this.map.get(key);
+    if (slot === undefined) return;
+    if (typeof slot === "string") {
+      if (slot === member) this.map.delete(key);
+      return;
+    }
+    slot.delete(member);
+    if (slot.size === 1) this.map.set(key, slot.values().next().value as string);
+    else if (slot.size === 0) this.map.delete(key);
+  }
+
+  /** The members at `key` (none when absent). */
+  get(key: K): Iterable<string> {
+    return SetIndex.members(this.map.get(key));
+  }
+
+  /** True when `key` has a member. */
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  /** The keys with members. */
+  keys(): IterableIterator<K> {
+    return this.map.keys();
+  }
+
+  /** Each key with its members. */
+  *[Symbol.iterator](): IterableIterator<[K, Iterable<string>]> {
+    for (const [key, slot] of this.map) yield [key, SetIndex.members(slot)];
+  }
+
+  private static members(slot: string | Set<string> | undefined): Iterable<string> {
+    return slot === undefined ? [] : typeof slot === "string" ? [slot] : slot;
+  }
 }

@@ -65,7 +65,7 @@ function recompute(live: LiveState, desired: DesiredState): Record<string, Multi
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, sorted(v)]));
 }
 
-function fromMap(map: ReadonlyMap<string | number, unknown>, values: (v: unknown) => unknown[]): Multi {
+function fromMap(map: Iterable<[string | number, unknown]>, values: (v: unknown) => unknown[]): Multi {
   const m: Multi = {};
   for (const [k, v] of map) for (const x of values(v)) put(m, k, x);
   return sorted(m);

@@ -59,9 +59,10 @@ describe("rule tracker", () => {
     expect([...(t.rules.desiredByTable.get(1000) ?? [])].sort()).toEqual([ruleKey(a), ruleKey(b)].sort());
     expect([...t.rules.desiredByTable.keys()]).toEqual([1000]);
     t.rules.desired.delete(ruleKey(a));
-    expect([...(t.rules.desiredByTable.get(1000) ?? [])]).toEqual([ruleKey(b)]);
+    expect([...t.rules.desiredByTable.get(1000)]).toEqual([ruleKey(b)]);
     t.rules.desired.delete(ruleKey(b));
-    expect(t.rules.desiredByTable.get(1000)?.size ?? 0).toBe(0);
+    expect([...t.rules.desiredByTable.get(1000)]).toEqual([]);
+    expect(t.rules.desiredByTable.has(1000)).toBe(false);
     t.rules.desired.delete(ruleKey(c));
     expect([...t.rules.desired.keys()]).toEqual([]);
   });
