@@ -8,10 +8,9 @@
 // - judgeTrackedGroup: the mass-reinstall and kernel-metric-mismatch guards of guards.ts for one
 //   group of protected routes.
 import type { InterfaceAddress } from "../model/address.js";
-import { routeKey } from "../model/keys.js";
+import { PROTO } from "../model/names.js";
 import type { Rule } from "../model/rule.js";
 import { classifyRoute, isDerivedFromAddress } from "../ownership.js";
-import { slotValues } from "../track/slot.js";
 import type { PlanContext } from "./context.js";
 import { describeAddress, describeRule } from "./describe.js";
 import { DEFAULT_REINSTALL_LIMIT, judgeGroup, type GroupVerdict } from "./guards.js";
@@ -75,14 +74,17 @@ export function isPrefsrcInUse(ctx: PlanContext, ip: string): boolean {
   const { index, live } = ctx.trackers.routes;
   if ((index.prefsrcSteady.get(ip) ?? 0) > 0) return true;
   const addresses = ctx.trackers.addresses.liveAt(ip);
-  for (const r of slotValues(index.prefsrcPending.get(ip))) {
-    if (classifyRoute(ctx.policy, r) !== "ours") {
-      if (!addresses.some((a) => isDerivedFromAddress(r, a))) return true;
-      continue;
+  for (const key of index.prefsrcPending.get(ip)) {
+    const routes = live.get(key);
+    for (const r of routes) {
+      if (r.prefsrc !== ip) continue;
+      if (classifyRoute(ctx.policy, r) !== "ours") {
+        if (r.protocol === PROTO.kernel && !addresses.some((a) => isDerivedFromAddress(r, a))) return true;
+        continue;
+      }
+      const label = ctx.route(key);
+      if (routes.length > 1 || (label.verdict === "delete" && label.withheld === true)) return true;
     }
-    const key = routeKey(r);
-    const label = ctx.route(key);
-    if (live.get(key).length > 1 || (label.verdict === "delete" && label.withheld === true)) return true;
   }
   for (const k of index.desiredByPrefsrc.get(ip)) if (isKept(ctx.route(k))) return true;
   for (const k of index.missingByPrefsrc.get(ip)) if (ctx.protectedRoute(k)?.verdict === "create") return true;

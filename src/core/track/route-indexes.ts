@@ -4,8 +4,9 @@
 // - oursByTable: live keys holding a route of ours, per table (what a plan may delete there);
 // - desiredByTable / desiredByPrefsrc: keys of our desired routes per table and preferred source;
 // - prefsrcSteady: per preferred source, live routes that stay whatever the plan does (neither
-//   ours nor proto kernel); prefsrcPending: the others (ours, or proto kernel, which may belong
-//   to the address itself), judged by the planner;
+//   ours nor proto kernel); prefsrcPending: the keys of the others (ours, or proto kernel, which
+//   may belong to the address itself), judged by the planner (keys, not routes: the live side
+//   holds the routes, and 10k VIPs' copies were ~3 MB);
 // - birdMetricCounts: live routes of BIRD's (protected) per (family, table) and metric: the
 //   metrics to probe for where a missing protected route is instead (the kernel-metric guard);
 //   a handful of entries, where a per-destination index held a million;
@@ -15,11 +16,11 @@
 // - managedKeys: live keys per managed table (small tables: what a re-read of one replaces, and
 //   the source tables a VIP's desired state reads).
 import { PROTO } from "../model/names.js";
-import { routesEqual, type Route } from "../model/route.js";
+import type { Route } from "../model/route.js";
 import { classifyRoute, isManagedTable, isProtectedTable, type OwnershipPolicy } from "../ownership.js";
 import { groupId } from "./route-key.js";
 import { SiteIndex } from "./site-index.js";
-import { addToSlot, bumpCount, removeFromSlot, SetIndex, type Slot } from "./slot.js";
+import { bumpCount, SetIndex } from "./slot.js";
 
 /** A group of protected routes with its exact total and missing keys. */
 export interface TrackedGroup {
@@ -37,7 +38,7 @@ export class RouteIndexes {
   readonly desiredByTable = new SetIndex<number>();
   readonly desiredByPrefsrc = new SetIndex<string>();
   readonly prefsrcSteady = new Map<string, number>();
-  readonly prefsrcPending = new Map<string, Slot<Route>>();
+  readonly prefsrcPending = new SetIndex<string>();
   readonly birdMetricCounts = new Map<string, Map<number, number>>();
   readonly shadowSites = new SiteIndex();
   readonly groups = new Map<string, TrackedGroup>();
@@ -50,6 +51,14 @@ export class RouteIndexes {
   liveChanged(key: string, before: readonly Route[], after: readonly Route[], protectedRoute: Route | undefined): void {
     for (const r of before) this.indexLive(r, -1);
     for (const r of after) this.indexLive(r, +1);
+    for (const r of before) {
+      const ip = this.pendingPrefsrc(r);
+      if (ip !== undefined && !after.some((a) => this.pendingPrefsrc(a) === ip)) this.prefsrcPending.remove(ip, key);
+    }
+    for (const r of after) {
+      const ip = this.pendingPrefsrc(r);
+      if (ip !== undefined) this.prefsrcPending.add(ip, key);
+    }
     const table = (after[0] ?? before[0])!.table; // a change has a value on one side at least
     if (after.some((r) => classifyRoute(this.policy, r) === "ours")) this.oursByTable.add(table, key);
     else this.oursByTable.remove(table, key);
@@ -111,17 +120,15 @@ export class RouteIndexes {
     return classifyRoute(this.policy, r) === "protected";
   }
 
+  /** The preferred source of a live route the planner judges (ours, or proto kernel). */
+  private pendingPrefsrc(r: Route): string | undefined {
+    return r.prefsrc !== undefined && (r.protocol === PROTO.kernel || classifyRoute(this.policy, r) === "ours") ? r.prefsrc : undefined;
+  }
+
   private indexLive(r: Route, n: 1 | -1): void {
     bumpCount(this.tableCounts, r.table, n);
     const owner = classifyRoute(this.policy, r);
-    if (r.prefsrc !== undefined) {
-      if (owner === "ours" || r.protocol === PROTO.kernel) {
-        if (n > 0) addToSlot(this.prefsrcPending, r.prefsrc, r);
-        else removeFromSlot(this.prefsrcPending, r.prefsrc, r, routesEqual);
-      } else {
-        bumpCount(this.prefsrcSteady, r.prefsrc, n);
-      }
-    }
+    if (r.prefsrc !== undefined && this.pendingPrefsrc(r) === undefined) bumpCount(this.prefsrcSteady, r.prefsrc, n);
     if (owner === "protected") {
       const gid = `${r.family}|${r.table}`;
       let metrics = this.birdMetricCounts.get(gid);

@@ -128,3 +128,24 @@ describe("route labels with findings from the desired side (label-routes.ts)", (
     expect(label.conflicts.map((c) => c.reason)).toEqual(["prefsrc-not-local"]);
   });
 });
+
+describe("isPrefsrcInUse (key-guards.ts): the kernel routes it judges are those at the key with this source", () => {
+  it("key-guards.ts:80: another proto kernel route at the same key, with another source, does not keep the VIP in use", () => {
+    // The VIP's address is ours and no longer wanted. Its local route (proto kernel, source the
+    // VIP) is derived from it; a second kernel route at the same key uses another source, and says
+    // nothing about the VIP (prefsrcPending indexes keys: the routes there are filtered by source).
+    const local = makeRoute({ table: 255, type: "local", dst: `${VIP}/32`, protocol: 2, scope: 254, prefsrc: VIP, nexthops: [{ dev: "lo" }] });
+    const other = makeRoute({ table: 255, type: "unicast", dst: `${VIP}/32`, protocol: 2, scope: 253, prefsrc: "10.7.7.7", nexthops: [{ dev: "lo" }] });
+    expect(routeKey(other)).toBe(routeKey(local));
+    const t = loadTrackers(policy, empty, { ...empty, routes: [local, other], addresses: [vip] });
+    const p = planKeys(t, "all", policy, report);
+    expect(kinds(p.ops)).toEqual(["address.delete"]);
+    expect(p.conflicts).toEqual([]);
+    // The same with the other route's source the VIP and not derived from its address: in use.
+    const foreign = makeRoute({ ...other, prefsrc: VIP });
+    const t2 = loadTrackers(policy, empty, { ...empty, routes: [local, foreign], addresses: [vip] });
+    const p2 = planKeys(t2, "all", policy, report);
+    expect(kinds(p2.ops)).toEqual([]);
+    expect(p2.conflicts.map((c) => c.reason)).toEqual(["address-in-use"]);
+  });
+});

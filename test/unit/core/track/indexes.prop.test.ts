@@ -37,7 +37,9 @@ function recompute(live: LiveState, desired: DesiredState): Record<string, Multi
     counts[r.table] = (counts[r.table] ?? 0) + 1;
     const owner = classifyRoute(testPolicy, r);
     if (owner === "ours" && !m.oursByTable![r.table]?.includes(routeKey(r))) put(m.oursByTable!, r.table, routeKey(r));
-    if (r.prefsrc !== undefined) put(owner === "ours" || r.protocol === KERNEL ? m.prefsrcPending! : m.prefsrcSteady!, r.prefsrc, r);
+    if (r.prefsrc !== undefined && (owner === "ours" || r.protocol === KERNEL)) {
+      if (!m.prefsrcPending![r.prefsrc]?.includes(routeKey(r))) put(m.prefsrcPending!, r.prefsrc, routeKey(r));
+    } else if (r.prefsrc !== undefined) put(m.prefsrcSteady!, r.prefsrc, r);
     if (owner === "protected") put(m.birdMetricCounts!, `${r.family}|${r.table}`, String(r.metric));
     else if (testPolicy.protectedTables.includes(r.table)) put(m.shadowSites!, siteOf(r), r);
   }
