@@ -206,13 +206,18 @@ async function runCli(args: string[], plain = false): Promise<{ ms: number; exit
 async function runPlanProcess(configPath: string): Promise<PlanProcessRun> {
   const r = await runCli(["reconcile", "--plan", "--config", configPath, "--output", "json"]);
   const usage = parseUsage(r.stderr);
+  // FWSCALE_MEM_PEAK=1 (scale-rusage-preload.mjs): what the process's memory was at its peak RSS.
+  const memPeak = /^FWSCALE_MEMPEAK (.*)$/m.exec(r.stderr)?.[1];
+  if (memPeak !== undefined) log(`(c) memory at the peak RSS (MB): ${memPeak}`);
+  const rssWatch = /^FWSCALE_RSSWATCH (.*)$/m.exec(r.stderr)?.[1];
+  if (rssWatch !== undefined) log(`(c) RSS watched from a worker (MB): ${rssWatch}`);
   let report: PlanReportJson | undefined;
   try {
     report = JSON.parse(r.stdout) as PlanReportJson;
   } catch {
     report = undefined;
   }
-  const stderrTail = r.stderr.split("\n").filter((l) => !l.startsWith(USAGE_TAG) && l.trim() !== "").join(" | ").slice(-400);
+  const stderrTail = r.stderr.split("\n").filter((l) => !l.startsWith(USAGE_TAG) && !l.startsWith("FWSCALE_MEMPEAK ") && !l.startsWith("FWSCALE_RSSWATCH ") && l.trim() !== "").join(" | ").slice(-400);
   return { ms: r.ms, exitCode: r.exitCode, report, maxRssKiB: usage?.maxRssKiB, cpuMs: usage?.cpuMs, stderrTail };
 }
 
