@@ -574,6 +574,7 @@ async function repairEvents(t: TwoUplinkTopology, d: BenchDaemon, atScale: boole
   let lost = 0;
   let unsettled = 0;
   const lStart = load();
+  const logFrom = d.logs().length;
   try {
     await awaitMonitor(ns, watcher);
     const start = performance.now();
@@ -603,11 +604,23 @@ async function repairEvents(t: TwoUplinkTopology, d: BenchDaemon, atScale: boole
   }
   if (lost > 0) warn(`repair: ${lost} events without the route back within ${REPAIR_DEADLINE_MS} ms`);
   if (unsettled > 0) warn(`repair: ${unsettled} events without a "pass done" with ops logged within 30 s`);
+  // What the daemon did meanwhile: its passes by mode, and its warnings and errors by message
+  // (a lost event is explained there: a full pass, a retry, a guard).
+  const passes = passesDone(d.logs(), logFrom);
+  const full = passes.filter((p) => p.mode !== "incremental");
+  const notes = new Map<string, number>();
+  for (const line of d.logs().slice(logFrom).split("\n")) {
+    const m = /"level":(\d+).*"msg":"([^"]*)"/.exec(line);
+    if (m !== null && Number(m[1]) >= 40) notes.set(m[2]!, (notes.get(m[2]!) ?? 0) + 1);
+  }
+  const said = [...notes].map(([msg, n]) => `${n}x ${msg}`).join("; ") || "none";
+  if (lost > 0 || full.length > 0) log(`6b: ${passes.length} passes (${full.length} not incremental: ${full.map((p) => `${p.mode} ${p.ms} ms [${p.reasons.join(",")}]`).join(", ")}); warnings/errors: ${said}`);
   const note = atScale ? "" : ` (goal at 1M + ${GOAL_VIPS} VIPs)`;
   const p99 = backMs.length > 0 ? pct(backMs, 99) : Number.NaN;
   record(`6b. foreign route del -> back in the kernel, p99 (${lost} lost)`, p99, " ms", goalOf(p99, "<=", REPAIR_P99_GOAL_MS, true, " ms", note));
   return [
     { name: `## 6b. ${EVENTS} foreign route deletions; load ${lStart} -> ${load()}; lost`, value: lost },
+    { name: `    passes meanwhile, ${full.length} not incremental (longest ${Math.max(0, ...passes.map((p) => p.ms))} ms); warnings/errors: ${said.slice(0, 160)}`, value: passes.length },
     ...latencyRows(`6b. route del -> route back (ip monitor)${note}`, backMs, `<= ${REPAIR_P99_GOAL_MS}`),
   ];
 }

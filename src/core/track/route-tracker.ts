@@ -25,7 +25,7 @@ export class RouteTracker {
   /** Exact indexes, see route-indexes.ts. */
   readonly index: RouteIndexes;
 
-  constructor(private readonly policy: OwnershipPolicy, private readonly dirty: () => DirtyKeys) {
+  constructor(private readonly policy: OwnershipPolicy, private readonly dirty: () => DirtyKeys, shareKeys = true) {
     this.index = new RouteIndexes(policy);
     this.desired = new DesiredStore(spec, (k, b, a) => {
       this.touch(k, b, a);
@@ -40,8 +40,9 @@ export class RouteTracker {
       this.index.liveChanged(k, b, a, (b.length === 0) !== (a.length === 0) ? this.protected.get(k) : undefined);
     }, this.codec);
     // BIRD's exports and the kernel's copies of them: a million keys on both sides, looked up
-    // from one side into the other at every resync and plan.
-    this.protected.alignKeysWith(this.live);
+    // from one side into the other at every resync and plan. Sharing the key strings costs a
+    // second map while the protected side first loads (~50 MB at 1M): trackers of one pass skip it.
+    if (shareKeys) this.protected.alignKeysWith(this.live);
   }
 
   /** Live routes in `table` (both families). */

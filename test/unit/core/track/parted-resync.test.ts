@@ -115,4 +115,22 @@ describe("parted resync", () => {
     expect([...t.takeDirty().routes].sort()).toEqual(["10.0.1.0/24", "10.0.2.0/24", "10.0.9.0/24"].map((d) => routeKey(bird(d))).sort());
     expect(t.routes.index.groups.get("4|254|32")!.total).toBe(2);
   });
+
+  it("trackers of one pass (shareKeys false) keep the protected side in BIRD's order, with the same content and indexes", () => {
+    const dsts = ["10.0.3.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.0.0/24"];
+    const exported = ["10.0.9.0/24", "10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"];
+    const load = (shareKeys: boolean) => {
+      const t = createTrackers(policy, { shareKeys });
+      t.routes.live.replace(dsts.map((d) => bird(d)));
+      t.routes.protected.replace(exported.map((d) => bird(d)));
+      return t;
+    };
+    const oneShot = load(false);
+    const shared = load(true);
+    expect([...oneShot.routes.protected.keys()]).toEqual(exported.map((d) => routeKey(bird(d))));
+    expect([...shared.routes.protected.keys()]).not.toEqual([...oneShot.routes.protected.keys()]);
+    expect([...oneShot.routes.protected.entries()].sort()).toEqual([...shared.routes.protected.entries()].sort());
+    expect([...oneShot.routes.index.groups.get("4|254|32")!.missing]).toEqual([routeKey(bird("10.0.9.0/24"))]);
+    expect(oneShot.routes.index.groups.get("4|254|32")!.total).toBe(5);
+  });
 });
