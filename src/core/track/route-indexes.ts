@@ -128,7 +128,7 @@ export class RouteIndexes {
   private indexLive(r: Route, n: 1 | -1): void {
     bumpCount(this.tableCounts, r.table, n);
     const owner = classifyRoute(this.policy, r);
-    if (r.prefsrc !== undefined && this.pendingPrefsrc(r) === undefined) bumpCount(this.prefsrcSteady, r.prefsrc, n);
+    if (r.prefsrc !== undefined && owner !== "ours" && r.protocol !== PROTO.kernel) bumpCount(this.prefsrcSteady, r.prefsrc, n); // not pending
     if (owner === "protected") {
       const gid = `${r.family}|${r.table}`;
       let metrics = this.birdMetricCounts.get(gid);
