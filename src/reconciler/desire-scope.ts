@@ -97,15 +97,17 @@ function keysByVip(desired: Pick<DesiredState, "routes" | "rules" | "addresses">
   for (const r of desired.routes) (byTable.get(r.table) ?? byHost.get(r.dst))?.routes.push(routeKey(r));
   for (const r of desired.rules) if (r.from !== undefined) byHost.get(r.from)?.rules.push(ruleKey(r));
   for (const a of desired.addresses) out.get(a.address)?.addresses.push(addressKey(a));
-  // Kept between passes: each list copied to its exact length. A pushed-to array keeps room for
-  // 17 entries (~150 bytes); three per VIP were 4-5 MB at 10k VIPs (heap snapshot, issue #17).
-  const tight = (list: string[]): readonly string[] => (list.length === 0 ? NO_KEYS : list.slice());
-  const kept = new Map<string, VipKeys>();
-  for (const [v, k] of out) kept.set(v, { routes: tight(k.routes), rules: tight(k.rules), addresses: tight(k.addresses) });
-  return kept;
+  // Kept between passes: each list pushed to is copied to its exact length. A pushed-to array
+  // keeps room for 17 entries (~150 bytes); three per VIP were 4-5 MB at 10k VIPs (heap
+  // snapshot, issue #17). An array never pushed to has no room to give back.
+  const tight = (list: string[]): string[] => (list.length === 0 ? list : list.slice());
+  for (const k of out.values()) {
+    k.routes = tight(k.routes);
+    k.rules = tight(k.rules);
+    k.addresses = tight(k.addresses);
+  }
+  return out;
 }
-
-const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /**
  * The resync: composes every VIP from the whole observation and replaces the desired side.

@@ -158,6 +158,14 @@ abstract class MarkedSide<T, E> {
   /** Makes the kept parts' values the side: `merged` holds the keys that differ, `kept` the marks of unchanged keys. */
   protected abstract finish(merged: Map<string, Slot<E>>, kept: ReadonlySet<number>): void;
 
+  /**
+   * A key a committed part found unchanged keeps its value, its mark taken off where it cost a
+   * box (a box costs memory between resyncs; a number's mark does not).
+   */
+  protected keepUnchanged(key: string, stored: unknown): void {
+    if (stored instanceof Marked) this.side.set(key, pack(stored.e, 0));
+  }
+
   /** Encoded values of one key in canonical order of their decoded values. */
   protected ordered(key: string, list: readonly E[]): E[] {
     if (list.length < 2) return [...list];
@@ -406,7 +414,7 @@ export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
       if (merged.has(k)) return;
       const e = valueOf<E>(s);
       if (kept.has(markOf(s))) {
-        if (s instanceof Marked) this.side.set(k, pack(e, 0)); // a box costs memory between resyncs; a number's mark does not
+        this.keepUnchanged(k, s);
         if (this.extra.delete(k)) this.onChange(k, decode(k, e), decode(k, e)); // its duplicates went
         return;
       }
@@ -511,7 +519,7 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
     this.side.forEach((s, k) => {
       if (merged.has(k)) return; // differs: below
       if (!Array.isArray(s) && kept.has(markOf(s))) { // unchanged
-        if (s instanceof Marked) this.side.set(k, pack(s.e, 0)); // a box costs memory between resyncs; a number's mark does not
+        this.keepUnchanged(k, s);
         return;
       }
       const before = this.encodedList(k);
