@@ -25,14 +25,6 @@ export interface ReconcilerOptions {
    * never held as a list.
    */
   keepObservation?: boolean;
-  /**
-   * A reconciler that runs one pass and is dropped (`fibwarden reconcile`): its trackers trade
-   * steady memory for a lower peak. The protected side keeps the key strings BIRD's reply gave it
-   * instead of taking the live side's (at 1M routes ~40 MB more once loaded, but no second copy
-   * of the side built while it loads: the one-shot pass peaked ~50 MB lower, docs/performance.md).
-   * Off by default: a long-lived reconciler shares one string per key between the sides.
-   */
-  oneShot?: boolean;
   /** @deprecated Pass `bird` (`birdPortOf(client)` wraps a client). BIRD clients to use instead of ones built from `config.bird`. */
   birdClients?: BirdClient[];
 }
@@ -52,12 +44,11 @@ export function dataplaneFromConfig(config: Config): Dataplane {
 }
 
 /** The config and every port of `options`, with the real adapters for those not given. */
-export function withRealAdapters(options: ReconcilerOptions): { config: Config; dataplane: Dataplane; bird: BirdPort[]; clock: Clock; keepObservation?: boolean; oneShot?: boolean } {
+export function withRealAdapters(options: ReconcilerOptions): { config: Config; dataplane: Dataplane; bird: BirdPort[]; clock: Clock; keepObservation?: boolean } {
   const { config } = options;
   return {
     config,
     ...(options.keepObservation === true ? { keepObservation: true } : {}),
-    ...(options.oneShot === true ? { oneShot: true } : {}),
     dataplane: options.dataplane ?? dataplaneFromConfig(config),
     bird: options.bird ?? options.birdClients?.map(birdPortOf) ?? birdPortsFromConfig(config),
     clock: options.clock ?? systemClock,

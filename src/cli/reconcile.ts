@@ -66,7 +66,7 @@ export async function runReconcileCommand(argv: string[], io: CliIo): Promise<nu
   let reconciler;
   try {
     const loaded = await loadConfig(values.config ? { path: values.config } : {});
-    reconciler = createReconciler({ config: loaded.config, oneShot: true });
+    reconciler = createReconciler({ config: loaded.config });
   } catch (e) {
     const code = e instanceof FibwardenError ? e.code : "FW_CONFIG_INVALID";
     io.err(`fibwarden reconcile: ${code}: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -49,9 +49,9 @@ export interface PassState {
   interfaces: string[];
 }
 
-/** Empty trackers and memories for `policy`: the state before the first resync (`shareKeys`: see createTrackers). */
-export function newPassState(policy: OwnershipPolicy, shareKeys = true): PassState {
-  return { trackers: createTrackers(policy, { shareKeys }), desire: emptyDesireMemory(), findings: new KnownFindings(), bird: undefined, links: new Map(), interfaces: [] };
+/** Empty trackers and memories for `policy`: the state before the first resync. */
+export function newPassState(policy: OwnershipPolicy): PassState {
+  return { trackers: createTrackers(policy), desire: emptyDesireMemory(), findings: new KnownFindings(), bird: undefined, links: new Map(), interfaces: [] };
 }
 
 /** Options of one pass. */

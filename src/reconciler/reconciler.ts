@@ -44,8 +44,6 @@ export interface ReconcilerDeps {
   clock: Clock;
   /** Keep each resync's observation as lists in its result (see PassOptions.keepObservation). */
   keepObservation?: boolean;
-  /** One pass, then dropped: trackers with the lower peak (see ReconcilerOptions.oneShot). */
-  oneShot?: boolean;
 }
 
 type Listener<K extends keyof ReconcilerEvents> = ReconcilerEvents[K];
@@ -57,7 +55,6 @@ export class Reconciler {
   private readonly birds: readonly BirdPort[];
   private readonly clock: Clock;
   private readonly keepObservation: boolean;
-  private readonly shareKeys: boolean;
   private vips: VipConfig[];
   /** Per VIP address: the VIP as last set (to spot changed VIPs). */
   private vipSources = new Map<string, VipConfig>();
@@ -84,8 +81,7 @@ export class Reconciler {
     this.dataplane = deps.dataplane;
     this.birds = [...deps.bird];
     this.clock = deps.clock;
-    this.shareKeys = deps.oneShot !== true;
-    this.state = newPassState(this.policy, this.shareKeys);
+    this.state = newPassState(this.policy);
   }
 
   /** The config in force (`reconfigure` may replace it). */
@@ -325,7 +321,7 @@ export class Reconciler {
     await this.queue;
     for (const b of this.birds) b.close();
     await this.dataplane.close?.();
-    Object.assign(this.state, newPassState(this.policy, this.shareKeys));
+    Object.assign(this.state, newPassState(this.policy));
   }
 }
 

@@ -2,6 +2,7 @@
 import type { Route } from "../model/route.js";
 import type { Family } from "../net/ip.js";
 import { normalizeWireRoute } from "./ip-json.js";
+import { scanFlatRouteBatch } from "./flat-route-scan.js";
 import { createJsonArrayStream } from "./json-array-stream.js";
 
 /** A push parser for `ip -<family> -json -details route show ...` output. */
@@ -24,7 +25,7 @@ export function createIpRouteStream(family: Family, defaultTable = 254, onRoute?
   const emit = onRoute ?? ((r: Route): void => { routes.push(r); });
   const stream = createJsonArrayStream((items) => {
     for (let i = 0; i < items.length; i++) emit(normalizeWireRoute(items[i], family, defaultTable));
-  }, { what: "route", elementPrefix: "{\"type\":" });
+  }, { what: "route", elementPrefix: "{\"type\":", scanBatch: scanFlatRouteBatch });
   return {
     push: (bytes) => stream.push(bytes),
     pushText: (text) => stream.pushText(text),

@@ -17,6 +17,12 @@ export interface JsonArrayStreamOptions {
   batchChars?: number;
   /** Name used in error messages (`route`, `rule`...). */
   what?: string;
+  /**
+   * A faster parser for a batch (the text of whole top-level elements, comma-separated) that
+   * returns the elements as JSON.parse would give them to `onItems`, or undefined when it cannot
+   * say (JSON.parse then parses the batch): flat-route-scan.ts for route dumps.
+   */
+  scanBatch?: (body: string) => unknown[] | undefined;
 }
 
 /** A push parser for one JSON array. */
@@ -68,7 +74,14 @@ export function createJsonArrayStream(onItems: (items: unknown[]) => void, opts:
   let opened = false;
   let ended = false;
 
+  const scanBatch = opts.scanBatch;
+
   const parseBatch = (body: string): void => {
+    const scanned = scanBatch?.(body);
+    if (scanned !== undefined) {
+      onItems(scanned);
+      return;
+    }
     let items: unknown;
     try {
       items = JSON.parse(`[${body}]`);
@@ -83,9 +96,11 @@ export function createJsonArrayStream(onItems: (items: unknown[]) => void, opts:
     if (cut < 0) cut = pending.lastIndexOf(GENERIC_SEPARATOR);
     if (cut < 0) return;
     const body = pending.slice(0, cut + 1);
-    let items: unknown;
+    // A scan succeeds only on flat elements, where every `}` closes a top-level element: the
+    // candidate was a real boundary.
+    let items = scanBatch?.(body);
     try {
-      items = JSON.parse(`[${body}]`);
+      items ??= JSON.parse(`[${body}]`) as unknown[];
     } catch {
       // The candidate sat inside a nested array: find the real boundary by scanning.
       const end = lastElementEnd(pending);
@@ -96,7 +111,7 @@ export function createJsonArrayStream(onItems: (items: unknown[]) => void, opts:
       pending = pending.slice(comma + 1);
       return;
     }
-    onItems(items as unknown[]);
+    onItems(items);
     pending = pending.slice(cut + 2);
   };
 

@@ -8,9 +8,10 @@ import type { DirtyKeys } from "./dirty.js";
 import { RouteCodec } from "./route-codec.js";
 import { parseRouteKey } from "./route-key.js";
 import { RouteIndexes } from "./route-indexes.js";
+import { RouteKeyMap } from "./route-key-map.js";
 import { DesiredStore, LiveStore, type StoreSpec } from "./stores.js";
 
-const spec: StoreSpec<Route> = { keyOf: routeKey, equal: routesEqual };
+const spec: StoreSpec<Route> = { keyOf: routeKey, equal: routesEqual, newMap: () => new RouteKeyMap() };
 
 /** Desired, protected and live routes with the planner's indexes. */
 export class RouteTracker {
@@ -25,7 +26,7 @@ export class RouteTracker {
   /** Exact indexes, see route-indexes.ts. */
   readonly index: RouteIndexes;
 
-  constructor(private readonly policy: OwnershipPolicy, private readonly dirty: () => DirtyKeys, shareKeys = true) {
+  constructor(private readonly policy: OwnershipPolicy, private readonly dirty: () => DirtyKeys) {
     this.index = new RouteIndexes(policy);
     this.desired = new DesiredStore(spec, (k, b, a) => {
       this.touch(k, b, a);
@@ -39,10 +40,6 @@ export class RouteTracker {
       this.touch(k, b, a);
       this.index.liveChanged(k, b, a, (b.length === 0) !== (a.length === 0) ? this.protected.get(k) : undefined);
     }, this.codec);
-    // BIRD's exports and the kernel's copies of them: a million keys on both sides, looked up
-    // from one side into the other at every resync and plan. Sharing the key strings costs a
-    // second map while the protected side first loads (~50 MB at 1M): trackers of one pass skip it.
-    if (shareKeys) this.protected.alignKeysWith(this.live);
   }
 
   /** Live routes in `table` (both families). */

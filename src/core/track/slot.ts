@@ -15,7 +15,7 @@ export function slotOf<T>(list: readonly T[]): Slot<T> | undefined {
 }
 
 /** Adds `value` to the slot at `key` of `map`. */
-export function addToSlot<K, T>(map: Map<K, Slot<T>>, key: K, value: T): void {
+export function addToSlot<K, T>(map: { get(key: K): Slot<T> | undefined; set(key: K, value: Slot<T>): unknown }, key: K, value: T): void {
   const slot = map.get(key);
   if (slot === undefined) map.set(key, value);
   else if (Array.isArray(slot)) slot.push(value);

@@ -15,6 +15,7 @@
 // interned attributes, route-codec.ts) and builds Route objects only when asked; a resync
 // compares encodings, so a key that did not change is never decoded.
 import { canonicalJson } from "../plan/canonical-json.js";
+import type { KeyMap } from "./route-key-map.js";
 import { addToSlot, slotOf, slotValues, type Slot } from "./slot.js";
 
 /** Called for every key whose values changed (in canonical order on both sides). */
@@ -25,6 +26,8 @@ export interface StoreSpec<T> {
   keyOf(value: T): string;
   /** True when two values are the same in every field the model keeps. */
   equal(a: T, b: T): boolean;
+  /** A new empty map for the side and a resync's parts (default: a Map; routes: RouteKeyMap). */
+  newMap?: <V>() => KeyMap<V>;
 }
 
 /**
@@ -128,7 +131,7 @@ function markOf(s: unknown): number {
 /** One part of a resync: its mark and the keys it found different (or new). */
 interface Part<E> {
   readonly mark: number;
-  readonly pending: Map<string, Slot<E>>;
+  pending: KeyMap<Slot<E>>;
   state: "open" | "kept" | "dropped";
 }
 
@@ -140,7 +143,7 @@ const closedResync: Resync<never> = { add: () => undefined, commit: () => undefi
  */
 abstract class MarkedSide<T, E> {
   protected readonly codec: Codec<T, E>;
-  protected side = new Map<string, unknown>();
+  protected side: KeyMap<unknown>;
   /** Marks the side's values may carry. */
   private marksInUse = new Set<number>([0]);
   private nextMark = 1;
@@ -152,11 +155,17 @@ abstract class MarkedSide<T, E> {
    */
   constructor(protected readonly spec: StoreSpec<T>, protected readonly onChange: ChangeListener<T>, codec?: Codec<T, E>, private readonly marks = MARKS) {
     this.codec = codec ?? (identityCodec(spec) as unknown as Codec<T, E>);
+    this.side = this.newMap();
     if (!Number.isInteger(marks) || marks < 4 || marks > MARKS) throw new Error(`marks must be an integer in 4..${MARKS}`);
   }
 
+  /** A new empty map of this side's kind. */
+  protected newMap<V>(): KeyMap<V> {
+    return this.spec.newMap === undefined ? new Map<string, V>() : this.spec.newMap<V>();
+  }
+
   /** Makes the kept parts' values the side: `merged` holds the keys that differ, `kept` the marks of unchanged keys. */
-  protected abstract finish(merged: Map<string, Slot<E>>, kept: ReadonlySet<number>): void;
+  protected abstract finish(merged: KeyMap<Slot<E>>, kept: ReadonlySet<number>): void;
 
   /**
    * A key a committed part found unchanged keeps its value, its mark taken off where it cost a
@@ -191,7 +200,7 @@ abstract class MarkedSide<T, E> {
     const resync: PartedResync<T> = {
       part: () => {
         if (done) return closedResync;
-        const p: Part<E> = { mark: this.allocMark(used), pending: new Map(), state: "open" };
+        const p: Part<E> = { mark: this.allocMark(used), pending: this.newMap(), state: "open" };
         used.add(p.mark);
         byMark.set(p.mark, p);
         parts.push(p);
@@ -202,7 +211,7 @@ abstract class MarkedSide<T, E> {
             if (done || p.state !== "open") return;
             p.state = "dropped";
             byMark.delete(p.mark);
-            p.pending.clear();
+            p.pending = this.newMap();
           },
         };
       },
@@ -211,7 +220,7 @@ abstract class MarkedSide<T, E> {
         finished();
         const kept = parts.filter((p) => p.state === "kept").sort((a, b) => b.pending.size - a.pending.size);
         const keptMarks = new Set(kept.map((p) => p.mark));
-        const merged = kept[0]?.pending ?? new Map<string, Slot<E>>();
+        const merged = kept[0]?.pending ?? this.newMap<Slot<E>>();
         for (const p of kept.slice(1)) {
           for (const [k, slot] of p.pending) for (const e of slotValues(slot)) addToSlot(merged, k, e);
         }
@@ -290,33 +299,6 @@ abstract class MarkedSide<T, E> {
 /** One desired value per key; duplicates given to a resync are kept apart to be reported. */
 export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
   private readonly extra = new Map<string, T[]>();
-  private keyOrder: (() => Iterable<string>) | undefined;
-  private keyOrderSize: () => number = () => 0;
-
-  /**
-   * Has a first load store its keys in the order, and as the very string objects, of `order`
-   * (the live side's keys): a million lookups from one side into the other then walk both maps
-   * in step instead of at random, and each key's text is held once, not twice. Keys `order`
-   * lacks follow. Used when the load holds at least a quarter as many keys as `order`; later
-   * resyncs keep the stored keys.
-   */
-  alignKeysWith(order: { keys(): Iterable<string>; readonly size: number }): void {
-    this.keyOrder = () => order.keys();
-    this.keyOrderSize = () => order.size;
-  }
-
-  /** `collected` in the order of keyOrder, with its key objects (see alignKeysWith). */
-  private aligned<S>(collected: Map<string, S>): Map<string, S> {
-    if (this.keyOrder === undefined || collected.size * 4 < this.keyOrderSize()) return collected;
-    const out = new Map<string, S>();
-    for (const k of this.keyOrder()) {
-      const v = collected.get(k);
-      if (v !== undefined) out.set(k, v);
-    }
-    if (out.size < collected.size) for (const [k, v] of collected) if (!out.has(k)) out.set(k, v);
-    return out;
-  }
-
   /** The desired value at `key`. */
   get(key: string): T | undefined {
     const e = this.encodedAt(key);
@@ -391,10 +373,10 @@ export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
    * One walk of the side, then the keys that differ: an unchanged key is neither decoded nor
    * reported. The first load adopts the collected map as the side.
    */
-  protected finish(merged: Map<string, Slot<E>>, kept: ReadonlySet<number>): void {
+  protected finish(merged: KeyMap<Slot<E>>, kept: ReadonlySet<number>): void {
     const decode = (k: string, e: E | undefined): T[] => (e === undefined ? [] : [this.codec.decode(k, e)]);
     if (this.side.size === 0 && this.extra.size === 0) {
-      const collected = this.aligned(merged) as Map<string, unknown>;
+      const collected = merged as KeyMap<unknown>;
       collected.forEach((slot, k) => {
         if (!Array.isArray(slot)) {
           const stored = pack(slot as E, 0);
@@ -406,7 +388,7 @@ export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
         if (unique.length > 1) this.extra.set(k, unique.slice(1).map((e) => this.codec.decode(k, e)));
       });
       this.side = collected;
-      for (const [k, s] of collected) this.onChange(k, [], decode(k, valueOf<E>(s)));
+      collected.forEach((s, k) => this.onChange(k, [], decode(k, valueOf<E>(s))));
       return;
     }
     // forEach: a walk of a million entries without an entry array each.
@@ -504,16 +486,17 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
    * One walk of the side, then the keys that differ (the first load adopts the collected map):
    * a key whose encodings did not change is neither decoded nor reported.
    */
-  protected finish(merged: Map<string, Slot<E>>, kept: ReadonlySet<number>): void {
+  protected finish(merged: KeyMap<Slot<E>>, kept: ReadonlySet<number>): void {
     const decodeAll = (k: string, list: readonly E[]): T[] => list.map((e) => this.codec.decode(k, e));
     if (this.side.size === 0) {
-      const collected = merged as Map<string, unknown>;
+      const collected = merged as KeyMap<unknown>;
       merged.forEach((slot, k) => {
         const stored = Array.isArray(slot) ? this.ordered(k, slot) : pack(slot, 0);
         if (stored !== slot) collected.set(k, stored);
       });
       this.side = collected;
-      for (const k of collected.keys()) this.onChange(k, [], decodeAll(k, this.encodedList(k)));
+      // forEach, not a lookup per key: the values are at hand.
+      collected.forEach((s, k) => this.onChange(k, [], decodeAll(k, Array.isArray(s) ? (s as E[]) : [valueOf<E>(s)])));
       return;
     }
     this.side.forEach((s, k) => {

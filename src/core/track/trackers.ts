@@ -22,17 +22,13 @@ export interface Trackers {
   takeDirty(): DirtyKeys;
 }
 
-/**
- * Creates empty trackers for `policy` (the indexes classify with it). `shareKeys` (default true):
- * the protected side loads in the live side's key order and key strings (RouteTracker); false for
- * trackers of one pass, whose peak matters more than their steady size.
- */
-export function createTrackers(policy: OwnershipPolicy, options: { shareKeys?: boolean } = {}): Trackers {
+/** Creates empty trackers for `policy` (the indexes classify with it). */
+export function createTrackers(policy: OwnershipPolicy): Trackers {
   let dirty = emptyDirty(true);
   const current = (): DirtyKeys => dirty;
   return {
     policy,
-    routes: new RouteTracker(policy, current, options.shareKeys !== false),
+    routes: new RouteTracker(policy, current),
     rules: new RuleTracker(current),
     addresses: new AddressTracker(current),
     sysctls: new SysctlTracker(current),

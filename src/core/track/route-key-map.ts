@@ -1,0 +1,334 @@
+// A map from route keys to values that stores IPv4 keys as numbers: per (table, TOS, metric) and
+// prefix length, a Map from the destination address (a 32-bit integer, a V8 small integer) to the
+// value; any other key (IPv6, or text that is not exactly what routeKey prints) in a Map by its
+// string. It answers to the route keys' text like a Map<string, V>, so the trackers' sides keep
+// their string-keyed API; what changes is the cost at a million routes. A Map keyed by a million
+// key strings took 1.4-2.1 s to fill and 0.6-0.7 s for a million lookups from another side, one
+// keyed by small integers 0.45 s and 0.2 s (Node 20, micro-benchmark); and no key string is held
+// per route (about 40 bytes each), so a key built to look a route up dies young.
+//
+// Exactness: a key takes the numeric path only when it reads back as the very same text: `4|`,
+// then table, four octets, prefix length, TOS and metric in decimal without leading zeros and in
+// the kernel's ranges (u32, 0-255, 0-32, u8, u32), separated as routeKey separates them. So every
+// key has one place, and `keys()` gives back exactly the texts that were set.
+// Order: the groups in the order they were first used, within a group by prefix length, then by
+// insertion; the other keys last, by insertion. Deterministic, but not a Map's insertion order.
+import { routeKey } from "../model/keys.js";
+
+/** What the trackers' sides need of a map from key text to values (a Map<string, V> is one). */
+export interface KeyMap<V> {
+  readonly size: number;
+  get(key: string): V | undefined;
+  has(key: string): boolean;
+  set(key: string, value: V): unknown;
+  delete(key: string): boolean;
+  /** Calls `fn` for every entry; `fn` may delete or set entries already present, not add new ones. */
+  forEach(fn: (value: V, key: string) => void): void;
+  keys(): IterableIterator<string>;
+  [Symbol.iterator](): IterableIterator<[string, V]>;
+}
+
+/** IPv4 keys of one (table, TOS, metric): per prefix length, destination address -> value. */
+interface Group<V> {
+  readonly table: number;
+  readonly tos: number;
+  readonly metric: number;
+  readonly byLen: Array<IntTable<V> | undefined>;
+}
+
+/** A key slot that held a key since deleted (a tombstone: a probe goes on past it). */
+const GONE = Object.freeze({ gone: true });
+
+/** Smallest capacity of an IntTable (a power of two). */
+const MIN_CAPACITY = 8;
+
+/** Mixes a 32-bit integer (murmur3's finalizer): neighbouring addresses land far apart. */
+function mix(k: number): number {
+  let h = Math.imul(k ^ (k >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * A hash table from 32-bit integers to values: open addressing with linear probing over one
+ * array of key, value pairs, so a lookup usually reads one cache line (a V8 Map reads a bucket,
+ * an entry and its chain: 0.5-0.6 us a random lookup at a million entries against 0.1 us here,
+ * micro-benchmark). Deletes leave a tombstone (nothing moves, so a walk may delete as it goes);
+ * keys plus tombstones stay at most half the capacity, so every probe ends at an empty slot.
+ * Order of a walk: slot order (deterministic for one history of operations).
+ */
+class IntTable<V> {
+  /** [key, value] pairs: a key is a number, GONE, or undefined (never used). */
+  private slots: unknown[] = new Array<unknown>(2 * MIN_CAPACITY).fill(undefined);
+  private mask = MIN_CAPACITY - 1;
+  /** Keys held. */
+  size = 0;
+  /** Keys held plus tombstones. */
+  private used = 0;
+
+  /** The slot of `k`, or -1. */
+  private find(k: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let i = mix(k) & mask; ; i = (i + 1) & mask) {
+      const s = slots[2 * i];
+      if (s === k) return i;
+      if (s === undefined) return -1;
+    }
+  }
+
+  get(k: number): V | undefined {
+    const i = this.find(k);
+    return i < 0 ? undefined : (this.slots[2 * i + 1] as V);
+  }
+
+  has(k: number): boolean {
+    return this.find(k) >= 0;
+  }
+
+  /** Sets the value of `k`; true when `k` is new. */
+  set(k: number, v: V): boolean {
+    const slots = this.slots;
+    const mask = this.mask;
+    let tomb = -1;
+    let i = mix(k) & mask;
+    for (; ; i = (i + 1) & mask) {
+      const s = slots[2 * i];
+      if (s === k) {
+        slots[2 * i + 1] = v;
+        return false;
+      }
+      if (s === undefined) break;
+      if (s === GONE && tomb < 0) tomb = i;
+    }
+    if (tomb >= 0) i = tomb;
+    else this.used++;
+    slots[2 * i] = k;
+    slots[2 * i + 1] = v;
+    this.size++;
+    if (this.used * 2 > this.mask + 1) this.resize();
+    return true;
+  }
+
+  delete(k: number): boolean {
+    const i = this.find(k);
+    if (i < 0) return false;
+    this.slots[2 * i] = GONE;
+    this.slots[2 * i + 1] = undefined;
+    this.size--;
+    return true;
+  }
+
+  /** Calls `fn` for every key; `fn` may delete keys or set the values of keys held, not add keys. */
+  forEach(fn: (v: V, k: number) => void): void {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) {
+      const k = slots[i];
+      if (typeof k === "number") fn(slots[i + 1] as V, k);
+    }
+  }
+
+  *entries(): IterableIterator<[number, V]> {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) {
+      const k = slots[i];
+      if (typeof k === "number") yield [k, slots[i + 1] as V];
+    }
+  }
+
+  /** Rehashes into a capacity that holds the keys at most a quarter full (tombstones dropped). */
+  private resize(): void {
+    let capacity = MIN_CAPACITY;
+    while (capacity < 4 * this.size) capacity *= 2;
+    const old = this.slots;
+    const slots = new Array<unknown>(2 * capacity).fill(undefined);
+    const mask = capacity - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const k = old[j];
+      if (typeof k !== "number") continue;
+      let i = mix(k) & mask;
+      while (slots[2 * i] !== undefined) i = (i + 1) & mask;
+      slots[2 * i] = k;
+      slots[2 * i + 1] = old[j + 1];
+    }
+    this.slots = slots;
+    this.mask = mask;
+    this.used = this.size;
+  }
+}
+
+const U32_MAX = 0xffffffff;
+const BAR = 124; // "|"
+const DOT = 46;
+const SLASH = 47;
+const ZERO = 48;
+const NINE = 57;
+
+/** The fields of the key last read by readV4 (module scratch: no allocation per key). */
+let rTable = 0;
+let rAddr = 0;
+let rLen = 0;
+let rTos = 0;
+let rMetric = 0;
+
+/**
+ * Reads a decimal number at `i` of `key` up to `stop` (which must follow it): its value, or -1
+ * when the text there is not a number without leading zeros of at most `max`. Sets `readEnd`.
+ */
+let readEnd = 0;
+function readNumber(key: string, i: number, stop: number, max: number): number {
+  const first = key.charCodeAt(i); // NaN past the end: not a digit
+  if (!(first >= ZERO && first <= NINE)) return -1;
+  let n = first - ZERO;
+  let j = i + 1;
+  for (; j < key.length; j++) {
+    const c = key.charCodeAt(j);
+    if (c < ZERO || c > NINE) break;
+    if (first === ZERO) return -1; // a leading zero
+    n = n * 10 + (c - ZERO);
+    if (n > max) return -1;
+  }
+  if (j >= key.length ? stop !== -1 : key.charCodeAt(j) !== stop) return -1;
+  readEnd = j;
+  return n;
+}
+
+/**
+ * The key readV4 read last and what it found: the trackers ask several maps about one key in a
+ * row (a side, then a resync's part; BIRD's side, then the kernel's), so it is read once.
+ */
+let lastKey: string | undefined;
+let lastWasV4 = false;
+
+/** True (and the r* fields set) when `key` is an IPv4 route key exactly as routeKey prints it. */
+function readV4(key: string): boolean {
+  if (key === lastKey) return lastWasV4;
+  lastKey = key;
+  lastWasV4 = parseV4(key);
+  return lastWasV4;
+}
+
+function parseV4(key: string): boolean {
+  if (key.charCodeAt(0) !== 52 /* 4 */ || key.charCodeAt(1) !== BAR) return false;
+  const table = readNumber(key, 2, BAR, U32_MAX);
+  if (table < 0) return false;
+  let addr = 0;
+  let i = readEnd + 1;
+  for (let octet = 0; octet < 4; octet++) {
+    const v = readNumber(key, i, octet < 3 ? DOT : SLASH, 255);
+    if (v < 0) return false;
+    addr = addr * 256 + v;
+    i = readEnd + 1;
+  }
+  const len = readNumber(key, i, BAR, 32);
+  if (len < 0) return false;
+  const tos = readNumber(key, readEnd + 1, BAR, 255);
+  if (tos < 0) return false;
+  const metric = readNumber(key, readEnd + 1, -1, U32_MAX);
+  if (metric < 0) return false;
+  rTable = table;
+  rAddr = addr | 0; // as a signed 32-bit integer: a small integer in V8
+  rLen = len;
+  rTos = tos;
+  rMetric = metric;
+  return true;
+}
+
+/** The key text of an IPv4 entry. */
+function v4Key(g: Group<unknown>, addr: number, len: number): string {
+  const a = addr >>> 0;
+  const dst = `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${len}`;
+  return routeKey({ family: 4, table: g.table, dst, tos: g.tos, metric: g.metric });
+}
+
+/** Route keys to values; see the header. */
+export class RouteKeyMap<V> implements KeyMap<V> {
+  /** table -> (TOS * 2^32 + metric) -> group. */
+  private readonly groups = new Map<number, Map<number, Group<V>>>();
+  /** The groups in the order they were first used (iteration order). */
+  private readonly order: Array<Group<V>> = [];
+  private last: Group<V> | undefined;
+  private numeric = 0;
+  private readonly other = new Map<string, V>();
+
+  get size(): number {
+    return this.numeric + this.other.size;
+  }
+
+  /** The group of the key last read (created with `create`), or undefined. */
+  private group(create: boolean): Group<V> | undefined {
+    const last = this.last;
+    if (last !== undefined && last.table === rTable && last.metric === rMetric && last.tos === rTos) return last;
+    let byTable = this.groups.get(rTable);
+    const id = rTos * 0x1_0000_0000 + rMetric;
+    let g = byTable?.get(id);
+    if (g === undefined) {
+      if (!create) return undefined;
+      if (byTable === undefined) {
+        byTable = new Map();
+        this.groups.set(rTable, byTable);
+      }
+      g = { table: rTable, tos: rTos, metric: rMetric, byLen: [] };
+      byTable.set(id, g);
+      this.order.push(g);
+    }
+    this.last = g;
+    return g;
+  }
+
+  get(key: string): V | undefined {
+    if (!readV4(key)) return this.other.get(key);
+    return this.group(false)?.byLen[rLen]?.get(rAddr);
+  }
+
+  has(key: string): boolean {
+    if (!readV4(key)) return this.other.has(key);
+    return this.group(false)?.byLen[rLen]?.has(rAddr) === true;
+  }
+
+  set(key: string, value: V): this {
+    if (!readV4(key)) {
+      this.other.set(key, value);
+      return this;
+    }
+    const len = rLen;
+    const addr = rAddr;
+    const g = this.group(true)!;
+    let m = g.byLen[len];
+    if (m === undefined) {
+      m = new IntTable();
+      g.byLen[len] = m;
+    }
+    if (m.set(addr, value)) this.numeric++;
+    return this;
+  }
+
+  delete(key: string): boolean {
+    if (!readV4(key)) return this.other.delete(key);
+    const gone = this.group(false)?.byLen[rLen]?.delete(rAddr) === true;
+    if (gone) this.numeric--;
+    return gone;
+  }
+
+  forEach(fn: (value: V, key: string) => void): void {
+    for (let gi = 0; gi < this.order.length; gi++) {
+      const g = this.order[gi]!;
+      for (let len = 0; len < g.byLen.length; len++) g.byLen[len]?.forEach((v, addr) => fn(v, v4Key(g, addr, len)));
+    }
+    this.other.forEach(fn);
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [k] of this) yield k;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, V]> {
+    for (const g of this.order) {
+      for (let len = 0; len < g.byLen.length; len++) {
+        const m = g.byLen[len];
+        if (m !== undefined) for (const [addr, v] of m.entries()) yield [v4Key(g, addr, len), v];
+      }
+    }
+    yield* this.other;
+  }
+}

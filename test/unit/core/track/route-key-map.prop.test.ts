@@ -1,0 +1,125 @@
+// RouteKeyMap (the trackers' map of route keys, IPv4 keys stored as numbers) behaves as a
+// Map<string, V> in everything but its order: after any sequence of sets and deletes, and across
+// a walk that deletes and updates as it goes, it holds exactly what the Map holds, and it gives
+// back every key as the very text that was set (including texts that only look like IPv4 keys).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { routeKey } from "../../../../src/core/model/keys.js";
+import { RouteKeyMap } from "../../../../src/core/track/route-key-map.js";
+
+const runs = (n: number): number => (process.env.FC_RUNS ? Number(process.env.FC_RUNS) : n);
+
+/** IPv4 keys as routeKey prints them, from small ranges so that keys repeat. */
+const v4Key = fc.record({
+  table: fc.constantFrom(254, 255, 0, 100, 0xffffffff),
+  a: fc.constantFrom(0, 10, 192, 255), b: fc.integer({ min: 0, max: 3 }), c: fc.constantFrom(0, 1, 255), d: fc.constantFrom(0, 1, 7),
+  len: fc.constantFrom(0, 8, 24, 32), tos: fc.constantFrom(0, 16, 255), metric: fc.constantFrom(0, 32, 1024, 0xffffffff),
+}).map((k) => routeKey({ family: 4, table: k.table, dst: `${k.a}.${k.b}.${k.c}.${k.d}/${k.len}`, tos: k.tos, metric: k.metric }));
+/** Texts that are not IPv4 keys as routeKey prints them, some of them nearly. */
+const otherKey = fc.constantFrom(
+  "6|254|fd00::/64|1024", "6|254|::/0|0", "4|254|010.0.0.0/24|0|32", "4|254|10.0.0.0/024|0|32", "4|254|10.0.0.0/24|0|32x",
+  "4|254|10.0.0.0|0|32", "4|254|10.0.0.256/24|0|32", "4|254|10.0.0.0/33|0|32", "4|4294967296|10.0.0.0/24|0|32",
+  "4|254|10.0.0.0/24|256|32", "4|254|10.0.0.0/24|0|4294967296", "4|254|10.0.0.0/24|0|", "4|-1|10.0.0.0/24|0|32",
+  "4|254|10.0.0.0/24|0|32|", "4|254|10.0.0/24|0|32", "4||10.0.0.0/24|0|32", "", "4", "4|", "x|254|10.0.0.0/24|0|32",
+  "4|254|1e1.0.0.0/24|0|32", "4|254|10.0.0.0/24|00|32", "4|254|10.0.0.0/24|0|032",
+);
+const anyKey = fc.oneof({ arbitrary: v4Key, weight: 5 }, { arbitrary: otherKey, weight: 1 });
+
+type Op = { op: "set"; key: string; value: number } | { op: "delete"; key: string } | { op: "walk"; del: number; bump: number };
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant("set" as const), key: anyKey, value: fc.integer({ min: -5, max: 5 }) }), weight: 6 },
+  { arbitrary: fc.record({ op: fc.constant("delete" as const), key: anyKey }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("walk" as const), del: fc.integer({ min: 2, max: 5 }), bump: fc.integer({ min: 2, max: 5 }) }), weight: 1 },
+);
+
+function sameContent(m: RouteKeyMap<number>, model: Map<string, number>, probes: readonly string[]): void {
+  expect(m.size).toBe(model.size);
+  const entries = [...m];
+  expect(new Map(entries)).toEqual(model);
+  expect(entries.length).toBe(model.size); // no key twice
+  expect([...m.keys()].sort()).toEqual([...model.keys()].sort());
+  const walked: Array<[string, number]> = [];
+  m.forEach((v, k) => walked.push([k, v]));
+  expect(new Map(walked)).toEqual(model);
+  for (const k of probes) {
+    expect(m.get(k)).toBe(model.get(k));
+    expect(m.has(k)).toBe(model.has(k));
+  }
+}
+
+describe("RouteKeyMap", () => {
+  it("holds what a Map<string, V> holds after any sets, deletes and walks that change it", () => {
+    fc.assert(fc.property(fc.array(op, { maxLength: 120 }), fc.array(anyKey, { maxLength: 20 }), (ops, probes) => {
+      const m = new RouteKeyMap<number>();
+      const model = new Map<string, number>();
+      for (const o of ops) {
+        if (o.op === "set") {
+          m.set(o.key, o.value);
+          model.set(o.key, o.value);
+        } else if (o.op === "delete") {
+          expect(m.delete(o.key)).toBe(model.delete(o.key));
+        } else {
+          // A walk that deletes every del-th key and bumps every bump-th as it goes (the resync's
+          // commit does both): every key present at its start is visited once.
+          const atStart = new Set(model.keys());
+          const visited: string[] = [];
+          let i = 0;
+          m.forEach((v, k) => {
+            visited.push(k);
+            i++;
+            if (i % o.del === 0) {
+              m.delete(k);
+              model.delete(k);
+            } else if (i % o.bump === 0) {
+              m.set(k, v + 100);
+              model.set(k, v + 100);
+            }
+          });
+          expect(visited.length).toBe(atStart.size);
+          expect(new Set(visited)).toEqual(atStart);
+        }
+        sameContent(m, model, [...probes, ...(o.op === "walk" ? [] : [o.key])]);
+      }
+    }), { numRuns: runs(300) });
+  });
+
+  it("keeps its content through growth, tombstones and their reuse", () => {
+    const m = new RouteKeyMap<number>();
+    const model = new Map<string, number>();
+    const key = (i: number): string => routeKey({ family: 4, table: 254, dst: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, tos: 0, metric: 0 });
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 3000; i++) {
+        m.set(key(i * 7 + round), i);
+        model.set(key(i * 7 + round), i);
+      }
+      for (let i = 0; i < 3000; i += 2) {
+        expect(m.delete(key(i * 7 + round))).toBe(true);
+        model.delete(key(i * 7 + round));
+      }
+      expect(m.delete(key(7 * 3000 + 99))).toBe(false);
+    }
+    sameContent(m, model, [key(0), key(1), key(7), key(14)]);
+    // Emptied and refilled: every slot a tombstone or a key, and still exact.
+    for (const k of [...model.keys()]) {
+      m.delete(k);
+      model.delete(k);
+    }
+    expect(m.size).toBe(0);
+    for (let i = 0; i < 100; i++) {
+      m.set(key(i), -i);
+      model.set(key(i), -i);
+    }
+    sameContent(m, model, [key(0), key(99), key(100)]);
+  });
+
+  it("stores routeKey's IPv4 keys by number and any other text as itself", () => {
+    const m = new RouteKeyMap<number>();
+    const v4 = routeKey({ family: 4, table: 254, dst: "10.0.0.0/24", tos: 0, metric: 32 });
+    const near = "4|254|010.0.0.0/24|0|32";
+    m.set(v4, 1);
+    m.set(near, 2);
+    expect(m.get("4|254|10.0.0.0/24|0|32")).toBe(1);
+    expect(m.get(near)).toBe(2);
+    expect([...m.keys()]).toEqual([v4, near]);
+  });
+});
