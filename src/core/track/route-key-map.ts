@@ -13,7 +13,7 @@
 // key has one place, and `keys()` gives back exactly the texts that were set.
 // Order: the groups in the order they were first used, within a group by prefix length, then by
 // insertion; the other keys last, by insertion. Deterministic, but not a Map's insertion order.
-import { routeKey } from "../model/keys.js";
+import { primeRouteKey } from "./route-key.js";
 
 /** What the trackers' sides need of a map from key text to values (a Map<string, V> is one). */
 export interface KeyMap<V> {
@@ -234,11 +234,33 @@ function parseV4(key: string): boolean {
   return true;
 }
 
-/** The key text of an IPv4 entry. */
+/** The pieces of an IPv4 key's text, joined at once (a template would build a tree of pieces). */
+const PIECES: Array<string | number> = ["4|", 0, "|", 0, ".", 0, ".", 0, ".", 0, "/", 0, "|", 0, "|", 0];
+
+/**
+ * The key text of an IPv4 entry, as routeKey prints it. The key is the next one the walk's
+ * caller asks about (and builds a route from): readV4 and parseRouteKey take it as read.
+ */
 function v4Key(g: Group<unknown>, addr: number, len: number): string {
   const a = addr >>> 0;
-  const dst = `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${len}`;
-  return routeKey({ family: 4, table: g.table, dst, tos: g.tos, metric: g.metric });
+  PIECES[1] = g.table;
+  PIECES[3] = a >>> 24;
+  PIECES[5] = (a >>> 16) & 255;
+  PIECES[7] = (a >>> 8) & 255;
+  PIECES[9] = a & 255;
+  PIECES[11] = len;
+  PIECES[13] = g.tos;
+  PIECES[15] = g.metric;
+  const key = PIECES.join("");
+  lastKey = key;
+  lastWasV4 = true;
+  rTable = g.table;
+  rAddr = addr;
+  rLen = len;
+  rTos = g.tos;
+  rMetric = g.metric;
+  primeRouteKey(key, 4, g.table, key.slice(key.indexOf("|", 2) + 1, key.lastIndexOf("|", key.lastIndexOf("|") - 1)), g.tos, g.metric);
+  return key;
 }
 
 /** Route keys to values; see the header. */

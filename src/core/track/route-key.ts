@@ -11,8 +11,27 @@ export interface RouteKeyParts {
   metric: number;
 }
 
+/** The key a map last handed out with its parts (see primeRouteKey). */
+let primed: string | undefined;
+const primedParts: RouteKeyParts = { family: 4, table: 0, dst: "", tos: 0, metric: 0 };
+
+/**
+ * Records the parts of a key that was just printed from them (a map walking its keys): the next
+ * parseRouteKey of that key copies them instead of reading the text again. A million keys are
+ * printed and read back at every first load of a side.
+ */
+export function primeRouteKey(key: string, family: Family, table: number, dst: string, tos: number, metric: number): void {
+  primed = key;
+  primedParts.family = family;
+  primedParts.table = table;
+  primedParts.dst = dst;
+  primedParts.tos = tos;
+  primedParts.metric = metric;
+}
+
 /** Splits a key made by routeKey (IPv4 `4|table|dst|tos|metric`, IPv6 `6|table|dst|metric`). */
 export function parseRouteKey(key: string): RouteKeyParts {
+  if (key === primed) return { ...primedParts };
   // indexOf and slice, not split: the trackers build routes from keys a million times a resync.
   const a = key.indexOf("|", 2);
   const b = key.indexOf("|", a + 1);

@@ -6,6 +6,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { routeKey } from "../../../../src/core/model/keys.js";
 import { RouteKeyMap } from "../../../../src/core/track/route-key-map.js";
+import { parseRouteKey } from "../../../../src/core/track/route-key.js";
+
+/** The parts of an IPv4 key, read by split (a reference for parseRouteKey after a walk primed it). */
+function splitV4(key: string): unknown {
+  const [, table, dst, tos, metric] = key.split("|");
+  return { family: 4, table: Number(table), dst, tos: Number(tos), metric: Number(metric) };
+}
 
 const runs = (n: number): number => (process.env.FC_RUNS ? Number(process.env.FC_RUNS) : n);
 
@@ -66,6 +73,7 @@ describe("RouteKeyMap", () => {
           let i = 0;
           m.forEach((v, k) => {
             visited.push(k);
+            if (/^4\|\d+\|\d+\.\d+\.\d+\.\d+\/\d+\|\d+\|\d+$/.test(k)) expect(parseRouteKey(k)).toEqual(splitV4(k));
             i++;
             if (i % o.del === 0) {
               m.delete(k);
