@@ -34,6 +34,9 @@ interface Group<V> {
   readonly tos: number;
   readonly metric: number;
   readonly byLen: Array<IntTable<V> | undefined>;
+  /** The key text before the destination (`4|table|`) and after it (`|tos|metric`). */
+  readonly head: string;
+  readonly tail: string;
 }
 
 /** A key slot that held a key since deleted (a tombstone: a probe goes on past it). */
@@ -234,8 +237,11 @@ function parseV4(key: string): boolean {
   return true;
 }
 
+/** Decimal texts of 0-255 (octets; prefix lengths use the first 33). */
+const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+
 /** The pieces of an IPv4 key's text, joined at once (a template would build a tree of pieces). */
-const PIECES: Array<string | number> = ["4|", 0, "|", 0, ".", 0, ".", 0, ".", 0, "/", 0, "|", 0, "|", 0];
+const PIECES: string[] = ["", "", ".", "", ".", "", ".", "", "/", "", ""];
 
 /**
  * The key text of an IPv4 entry, as routeKey prints it. The key is the next one the walk's
@@ -243,15 +249,15 @@ const PIECES: Array<string | number> = ["4|", 0, "|", 0, ".", 0, ".", 0, ".", 0,
  */
 function v4Key(g: Group<unknown>, addr: number, len: number): string {
   const a = addr >>> 0;
-  PIECES[1] = g.table;
-  PIECES[3] = a >>> 24;
-  PIECES[5] = (a >>> 16) & 255;
-  PIECES[7] = (a >>> 8) & 255;
-  PIECES[9] = a & 255;
-  PIECES[11] = len;
-  PIECES[13] = g.tos;
-  PIECES[15] = g.metric;
+  PIECES[0] = g.head;
+  PIECES[1] = DECIMAL[a >>> 24]!;
+  PIECES[3] = DECIMAL[(a >>> 16) & 255]!;
+  PIECES[5] = DECIMAL[(a >>> 8) & 255]!;
+  PIECES[7] = DECIMAL[a & 255]!;
+  PIECES[9] = DECIMAL[len]!;
+  PIECES[10] = g.tail;
   const key = PIECES.join("");
+  const dst = key.slice(g.head.length, key.length - g.tail.length);
   lastKey = key;
   lastWasV4 = true;
   rTable = g.table;
@@ -259,7 +265,7 @@ function v4Key(g: Group<unknown>, addr: number, len: number): string {
   rLen = len;
   rTos = g.tos;
   rMetric = g.metric;
-  primeRouteKey(key, 4, g.table, key.slice(key.indexOf("|", 2) + 1, key.lastIndexOf("|", key.lastIndexOf("|") - 1)), g.tos, g.metric);
+  primeRouteKey(key, 4, g.table, dst, g.tos, g.metric);
   return key;
 }
 
@@ -290,7 +296,7 @@ export class RouteKeyMap<V> implements KeyMap<V> {
         byTable = new Map();
         this.groups.set(rTable, byTable);
       }
-      g = { table: rTable, tos: rTos, metric: rMetric, byLen: [] };
+      g = { table: rTable, tos: rTos, metric: rMetric, byLen: [], head: `4|${rTable}|`, tail: `|${rTos}|${rMetric}` };
       byTable.set(id, g);
       this.order.push(g);
     }
