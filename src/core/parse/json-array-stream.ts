@@ -115,8 +115,30 @@ export function createJsonArrayStream(onItems: (items: unknown[]) => void, opts:
     pending = pending.slice(cut + 2);
   };
 
+  /**
+   * A big block whose elements the scan reads, parsed where it lies: appending it to what is
+   * pending would build a tree of the two (a cons string) that the first search flattens, a
+   * copy of the block each time (0.45 s of a million-route dump). Only the element the block
+   * completes is joined with what was pending. False (nothing taken) when the scan declines
+   * either part: the block then goes the general way.
+   */
+  const pushFlat = (text: string): boolean => {
+    const cut = text.lastIndexOf(separator);
+    if (cut < 0 || scanBatch === undefined) return false;
+    const first = text.indexOf(separator);
+    const head = scanBatch(pending + text.slice(0, first + 1));
+    if (head === undefined) return false;
+    const body = first === cut ? [] : scanBatch(text.slice(first + 2, cut + 1));
+    if (body === undefined) return false;
+    onItems(head);
+    if (body.length > 0) onItems(body);
+    pending = text.slice(cut + 2);
+    return true;
+  };
+
   const pushText = (text: string): void => {
     if (ended) fail(what, "data after the end of the output");
+    if (opened && text.length >= batchChars && pending.length < batchChars && pushFlat(text)) return;
     pending += text;
     if (!opened) {
       const start = pending.search(/\S/);

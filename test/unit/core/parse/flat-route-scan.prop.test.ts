@@ -7,6 +7,7 @@ import { isFibwardenError } from "../../../../src/core/errors.js";
 import { scanFlatRouteBatch, type FlatWireRoute } from "../../../../src/core/parse/flat-route-scan.js";
 import { parseIpRoutes } from "../../../../src/core/parse/ip-json.js";
 import { createIpRouteStream } from "../../../../src/core/parse/ip-route-stream.js";
+import { createJsonArrayStream } from "../../../../src/core/parse/json-array-stream.js";
 import { readFixture } from "../../../support/fixtures.js";
 
 const runs = (n: number): number => (process.env.FC_RUNS ? Number(process.env.FC_RUNS) : n);
@@ -145,6 +146,37 @@ function streamed(text: string, family: 4 | 6): unknown {
   for (let i = 0; i < bytes.length; i += 997) stream.push(bytes.subarray(i, i + 997));
   return stream.end();
 }
+
+describe("the JSON array stream with a scan", () => {
+  it("cuts blocks where the scan reads them and gives every element once, in order, whatever the blocks", () => {
+    // The scan here answers with JSON.parse's own elements whenever the flat scan accepts a
+    // batch: the stream's output must then be the array's elements exactly.
+    const scanBatch = (body: string): unknown[] | undefined => (scanFlatRouteBatch(body) === undefined ? undefined : JSON.parse(`[${body}]`) as unknown[]);
+    const element = fc.oneof(
+      { arbitrary: fc.record({ type: fc.constantFrom("1", "unicast"), dst: fc.constantFrom("10.0.0.0/8", "10.1.2.0/24"), dev: fc.constantFrom("eth0", "},{\"type\":\"x"), metric: fc.nat(99) }).map((r) => JSON.stringify(r)), weight: 6 },
+      { arbitrary: elementText, weight: 2 },
+      { arbitrary: fc.constantFrom(`{"type":"1","dst":"10.0.0.0/8","nexthops":[{"dev":"a"},{"type":"b"}]}`, `{"type":"1","dst":"10.0.0.0/8","x":[[{"type":1}]]}`), weight: 1 },
+    );
+    fc.assert(fc.property(fc.array(element, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 8, max: 300 }), (els, sizes, batchChars) => {
+      const text = `[${els.join(",")}]`;
+      let expected: unknown;
+      try {
+        expected = JSON.parse(text);
+      } catch {
+        return; // not an array of elements: the general path's business
+      }
+      const out: unknown[] = [];
+      const stream = createJsonArrayStream((items) => out.push(...items), { elementPrefix: "{\"type\":", batchChars, scanBatch });
+      for (let i = 0, j = 0; i < text.length; j++) {
+        const n = sizes[j % sizes.length]!;
+        stream.pushText(text.slice(i, i + n));
+        i += n;
+      }
+      stream.end();
+      expect(out).toEqual(expected);
+    }), { numRuns: runs(400) });
+  });
+});
 
 describe("the streaming route parser with the scan", () => {
   it("gives the routes or the error of the JSON.parse path", () => {
