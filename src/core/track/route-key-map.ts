@@ -21,6 +21,8 @@ export interface KeyMap<V> {
   get(key: string): V | undefined;
   has(key: string): boolean;
   set(key: string, value: V): unknown;
+  /** The value at `key` when there is one (left as it is); else sets `value` and returns undefined. */
+  setIfAbsent?(key: string, value: V): V | undefined;
   delete(key: string): boolean;
   /** Calls `fn` for every entry; `fn` may delete or set entries already present, not add new ones. */
   forEach(fn: (value: V, key: string) => void): void;
@@ -91,6 +93,16 @@ class IntTable<V> {
 
   /** Sets the value of `k`; true when `k` is new. */
   set(k: number, v: V): boolean {
+    return this.put(k, v, true) === undefined;
+  }
+
+  /** The value of `k` when it is held (left as it is); else sets `v` and returns undefined. */
+  setIfAbsent(k: number, v: V): V | undefined {
+    return this.put(k, v, false);
+  }
+
+  /** One probe for `k`: the value it held (replaced by `v` if `replace`), or undefined when `v` was inserted. */
+  private put(k: number, v: V, replace: boolean): V | undefined {
     const slots = this.slots;
     const mask = this.mask;
     let tomb = -1;
@@ -98,8 +110,9 @@ class IntTable<V> {
     for (; ; i = (i + 1) & mask) {
       const s = slots[2 * i];
       if (s === k) {
-        slots[2 * i + 1] = v;
-        return false;
+        const was = slots[2 * i + 1] as V;
+        if (replace) slots[2 * i + 1] = v;
+        return was;
       }
       if (s === undefined) break;
       if (s === GONE && tomb < 0) tomb = i;
@@ -110,7 +123,7 @@ class IntTable<V> {
     slots[2 * i + 1] = v;
     this.size++;
     if (this.used * 2 > this.mask + 1) this.resize();
-    return true;
+    return undefined;
   }
 
   delete(k: number): boolean {
@@ -329,6 +342,25 @@ export class RouteKeyMap<V> implements KeyMap<V> {
     }
     if (m.set(addr, value)) this.numeric++;
     return this;
+  }
+
+  setIfAbsent(key: string, value: V): V | undefined {
+    if (!readV4(key)) {
+      const was = this.other.get(key);
+      if (was === undefined) this.other.set(key, value);
+      return was;
+    }
+    const len = rLen;
+    const addr = rAddr;
+    const g = this.group(true)!;
+    let m = g.byLen[len];
+    if (m === undefined) {
+      m = new IntTable();
+      g.byLen[len] = m;
+    }
+    const was = m.setIfAbsent(addr, value);
+    if (was === undefined) this.numeric++;
+    return was;
   }
 
   delete(key: string): boolean {

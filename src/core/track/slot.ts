@@ -15,10 +15,23 @@ export function slotOf<T>(list: readonly T[]): Slot<T> | undefined {
 }
 
 /** Adds `value` to the slot at `key` of `map`. */
-export function addToSlot<K, T>(map: { get(key: K): Slot<T> | undefined; set(key: K, value: Slot<T>): unknown }, key: K, value: T): void {
-  const slot = map.get(key);
-  if (slot === undefined) map.set(key, value);
-  else if (Array.isArray(slot)) slot.push(value);
+export function addToSlot<K, T>(
+  map: { get(key: K): Slot<T> | undefined; set(key: K, value: Slot<T>): unknown; setIfAbsent?(key: K, value: Slot<T>): Slot<T> | undefined },
+  key: K, value: T,
+): void {
+  // One probe where the map offers it (RouteKeyMap), else a lookup and a set.
+  let slot: Slot<T> | undefined;
+  if (map.setIfAbsent !== undefined) {
+    slot = map.setIfAbsent(key, value);
+    if (slot === undefined) return;
+  } else {
+    slot = map.get(key);
+    if (slot === undefined) {
+      map.set(key, value);
+      return;
+    }
+  }
+  if (Array.isArray(slot)) slot.push(value);
   else map.set(key, [slot, value]);
 }
 

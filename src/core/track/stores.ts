@@ -256,7 +256,7 @@ abstract class MarkedSide<T, E> {
   private addTo(p: Part<E>, v: T, byMark: ReadonlyMap<number, Part<E>>, changed: Set<string>): void {
     const k = this.spec.keyOf(v);
     const e = this.codec.encode(v);
-    const s = this.side.get(k);
+    const s = this.side.size === 0 ? undefined : this.side.get(k); // a first load: nothing to compare with
     if (s !== undefined && !Array.isArray(s)) {
       const was = valueOf<E>(s);
       const owner = byMark.get(markOf(s));
