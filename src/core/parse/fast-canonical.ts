@@ -48,7 +48,23 @@ export function fastCanonicalIPv4Prefix(text: string): string | undefined {
   const len = lenText === 2 ? d0 * 10 + d1 : d0;
   if (len > 32) return undefined;
   const hostMask = len === 32 ? 0 : 2 ** (32 - len) - 1;
-  return value % (hostMask + 1) === 0 ? text : undefined;
+  if (value % (hostMask + 1) !== 0) return undefined;
+  lastPrefix = text;
+  lastPrefixValue = value * 64 + len;
+  return text;
+}
+
+/** The prefix fastCanonicalIPv4Prefix last found canonical (with a length), and its address * 64 + length. */
+let lastPrefix: string | undefined;
+let lastPrefixValue = -1;
+
+/**
+ * The address * 64 + length of `text` when it is the prefix fastCanonicalIPv4Prefix last found
+ * canonical as it was given (`a.b.c.d/len`), else -1: what the route trackers need to place the
+ * route that was just parsed without reading its prefix again (route-key-map.ts).
+ */
+export function lastCanonicalIPv4(text: string): number {
+  return text === lastPrefix ? lastPrefixValue : -1;
 }
 
 /** The value of a lowercase hex digit, or -1. */

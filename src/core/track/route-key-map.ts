@@ -13,6 +13,7 @@
 // key has one place, and `keys()` gives back exactly the texts that were set.
 // Order: the groups in the order they were first used, within a group by prefix length, then by
 // insertion; the other keys last, by insertion. Deterministic, but not a Map's insertion order.
+import { lastCanonicalIPv4 } from "../parse/fast-canonical.js";
 import { primeRouteKey } from "./route-key.js";
 
 /** What the trackers' sides need of a map from key text to values (a Map<string, V> is one). */
@@ -248,6 +249,26 @@ function parseV4(key: string): boolean {
   rTos = tos;
   rMetric = metric;
   return true;
+}
+
+const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= U32_MAX;
+
+/**
+ * Has the next readV4 of `key` (routeKey's text of these fields, just printed) take the fields
+ * as read when `dst` is the prefix the IPv4 fast path last found canonical (a dump's route on its
+ * way into a side): the key text is then exactly what readV4 would accept, and its prefix is not
+ * read again. Otherwise nothing: readV4 reads the text.
+ */
+export function primeV4Key(key: string, table: number, dst: string, tos: number, metric: number): void {
+  const v = lastCanonicalIPv4(dst);
+  if (v < 0 || !isU32(table) || !isU32(metric) || !Number.isInteger(tos) || tos < 0 || tos > 255) return;
+  lastKey = key;
+  lastWasV4 = true;
+  rTable = table;
+  rAddr = Math.floor(v / 64) | 0;
+  rLen = v % 64;
+  rTos = tos;
+  rMetric = metric;
 }
 
 /** Decimal texts of 0-255 (octets; prefix lengths use the first 33). */

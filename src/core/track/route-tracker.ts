@@ -8,10 +8,17 @@ import type { DirtyKeys } from "./dirty.js";
 import { RouteCodec } from "./route-codec.js";
 import { parseRouteKey } from "./route-key.js";
 import { RouteIndexes } from "./route-indexes.js";
-import { RouteKeyMap } from "./route-key-map.js";
+import { primeV4Key, RouteKeyMap } from "./route-key-map.js";
 import { DesiredStore, LiveStore, type StoreSpec } from "./stores.js";
 
-const spec: StoreSpec<Route> = { keyOf: routeKey, equal: routesEqual, newMap: () => new RouteKeyMap() };
+/** routeKey, and the key's fields handed to RouteKeyMap (the route's prefix was just parsed). */
+function keyOf(r: Route): string {
+  const k = routeKey(r);
+  if (r.family === 4) primeV4Key(k, r.table, r.dst, r.tos, r.metric);
+  return k;
+}
+
+const spec: StoreSpec<Route> = { keyOf, equal: routesEqual, newMap: () => new RouteKeyMap() };
 
 /** Desired, protected and live routes with the planner's indexes. */
 export class RouteTracker {

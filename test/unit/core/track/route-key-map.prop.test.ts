@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { routeKey } from "../../../../src/core/model/keys.js";
-import { RouteKeyMap } from "../../../../src/core/track/route-key-map.js";
+import { fastCanonicalIPv4Prefix } from "../../../../src/core/parse/fast-canonical.js";
+import { primeV4Key, RouteKeyMap } from "../../../../src/core/track/route-key-map.js";
 import { parseRouteKey } from "../../../../src/core/track/route-key.js";
 
 /** The parts of an IPv4 key, read by split (a reference for parseRouteKey after a walk primed it). */
@@ -95,6 +96,29 @@ describe("RouteKeyMap", () => {
         }
         sameContent(m, model, pool);
       }
+    }), { numRuns: runs(300) });
+  });
+
+  it("places a key primed from a route's fields where reading its text places it", () => {
+    const field = fc.record({
+      table: fc.constantFrom(0, 254, 0xffffffff, 2 ** 32, -1, 1.5),
+      dst: fc.constantFrom("10.0.0.0/24", "10.0.0.1/32", "0.0.0.0/0", "255.255.255.255/32", "10.0.0.1/24", "010.0.0.0/24", "10.0.0.0/08", "10.0.0.0", "fd00::/64"),
+      tos: fc.constantFrom(0, 16, 255, 256, -1), metric: fc.constantFrom(0, 32, 0xffffffff, 2 ** 32, 0.5),
+      other: fc.option(fc.constantFrom("10.9.0.0/16", "192.168.0.0/24"), { nil: undefined }),
+    });
+    fc.assert(fc.property(fc.array(field, { minLength: 1, maxLength: 20 }), (routes) => {
+      const m = new RouteKeyMap<number>();
+      const model = new Map<string, number>();
+      routes.forEach((r, i) => {
+        fastCanonicalIPv4Prefix(r.dst); // as the dump's parser does before the route reaches a side
+        if (r.other !== undefined) fastCanonicalIPv4Prefix(r.other); // a stale memo: another prefix read last
+        const k = routeKey({ family: 4, table: r.table, dst: r.dst, tos: r.tos, metric: r.metric });
+        primeV4Key(k, r.table, r.dst, r.tos, r.metric);
+        m.set(k, i);
+        model.set(k, i);
+      });
+      m.get("6|254|::/0|0"); // read another key: what follows reads its text
+      sameContent(m, model, [...model.keys()].map((k) => `${k} `.slice(0, -1)));
     }), { numRuns: runs(300) });
   });
 
