@@ -18,11 +18,18 @@ export interface ProcRequest {
   list: boolean;
   writes: Array<[path: string, text: string]>;
   reads: string[];
+  /**
+   * With `list`: these file names read in every listed directory (one pass where a listing and
+   * then a read of what it listed took two, two helper processes in a namespace).
+   */
+  readEach?: string[];
 }
 
 /** The outcome of each operation of a request, in request order. */
 export interface ProcResponse {
   list?: string[];
+  /** With `readEach`: per listed entry (in listing order), each file's outcome in `readEach` order. */
+  each?: Array<Array<{ text?: string; error?: string }>>;
   writes: Array<{ error?: string }>;
   reads: Array<{ text?: string; error?: string }>;
 }
@@ -57,6 +64,18 @@ async function exchangeHere(req: ProcRequest): Promise<ProcResponse> {
     try { out.reads.push({ text: await readFile(path, "utf8") }); } catch (e) { out.reads.push({ error: errorText(e) }); }
   }
   if (req.list) out.list = await readdir(CONF_DIR);
+  if (req.list && req.readEach !== undefined) {
+    out.each = [];
+    for (const entry of out.list ?? []) {
+      const texts: Array<{ text?: string; error?: string }> = [];
+      for (const name of req.readEach) {
+        const path = `${CONF_DIR}${entry}/${name}`;
+        if (!isConfPath(path)) { texts.push({ error: "refused path" }); continue; }
+        try { texts.push({ text: await readFile(path, "utf8") }); } catch (e) { texts.push({ error: errorText(e) }); }
+      }
+      out.each.push(texts);
+    }
+  }
   return out;
 }
 
@@ -84,6 +103,13 @@ process.stdin.on("end", () => {
     try { out.reads.push({ text: fs.readFileSync(p, "utf8") }); } catch (e) { out.reads.push({ error: err(e) }); }
   }
   if (req.list) out.list = fs.readdirSync(DIR);
+  if (req.list && Array.isArray(req.readEach)) {
+    out.each = out.list.map((entry) => req.readEach.map((name) => {
+      const p = DIR + entry + "/" + name;
+      if (!ok(p)) return { error: "refused path" };
+      try { return { text: fs.readFileSync(p, "utf8") }; } catch (e) { return { error: err(e) }; }
+    }));
+  }
   process.stdout.write(JSON.stringify(out));
 });
 `;

@@ -27,17 +27,24 @@ export function validateSysctlValue(v: SysctlValue): void {
 
 /**
  * Reads `names` for `all`, `default` and every interface, with effective values. Interfaces whose
- * names fail the allow-list are skipped (no path is ever built from them).
+ * names fail the allow-list are skipped (their files are read with the listing, under the file
+ * helper's own path check, and dropped unread here).
  */
 export async function readSysctls(target: ProcTarget, names: readonly SysctlName[] = SYSCTL_NAMES): Promise<SysctlReading[]> {
   for (const n of names) if (!isSysctlName(n)) throw new FibwardenError("FW_INVALID_TOKEN", `sysctl.name: ${JSON.stringify(n)}`);
-  const listing = await exchangeProcFiles(target, { list: true, writes: [], reads: [] });
-  const ifaces = (listing.list ?? []).filter((i) => isInterfaceName(i)).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-  const wanted = ifaces.flatMap((iface) => names.map((name) => ({ iface, name })));
-  const res = await exchangeProcFiles(target, { list: false, writes: [], reads: wanted.map((w) => sysctlPath(w.iface, w.name)) });
+  // One pass: the listing and every listed interface's files (a helper process in a namespace).
+  const res = await exchangeProcFiles(target, { list: true, writes: [], reads: [], readEach: [...names] });
+  const listed = res.list ?? [];
+  const each = res.each;
+  if (each === undefined || each.length !== listed.length) {
+    throw new FibwardenError("FW_SYSCTL", `reading ${CONF_DIR}: the listing came without the files of each interface`);
+  }
+  const outcome = new Map(listed.map((iface, i) => [iface, each[i]]));
+  const ifaces = listed.filter((i) => isInterfaceName(i)).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const wanted = ifaces.flatMap((iface) => names.map((name, j) => ({ iface, name, j })));
   const values: SysctlValue[] = [];
-  wanted.forEach((w, i) => {
-    const r = res.reads[i];
+  wanted.forEach(({ j, ...w }) => {
+    const r = outcome.get(w.iface)?.[j];
     // An interface that vanished between the listing and the read is simply not there any more.
     if (r === undefined || (r.error !== undefined && r.error === "ENOENT")) return;
     if (r.text === undefined) {

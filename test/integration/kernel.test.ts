@@ -159,6 +159,9 @@ describe.skipIf(SKIP !== undefined)("kernel adapter in namespace (real ip, real 
       // The dotted name is read at its raw path, and conf.all=1 wins over the interface's 0.
       expect(get("v1.10", "rp_filter")).toEqual({ iface: "v1.10", name: "rp_filter", value: 0, effective: 1 });
       expect(get("v0", "send_redirects")?.value).toBe(0);
+      // Each file of an interface is its own: v1.10 keeps the namespace's default send_redirects
+      // (1) beside the rp_filter 0 set above.
+      expect(get("v1.10", "send_redirects")?.value).toBe(1);
       expect(get("all", "rp_filter")).toMatchObject({ value: 1, effective: 1 });
       expect(read.slice(0, 3).map((s) => s.iface)).toEqual(["all", "all", "all"]);
       // The host was not touched: its conf.all.rp_filter is whatever it was, read in-process here.
@@ -167,8 +170,10 @@ describe.skipIf(SKIP !== undefined)("kernel adapter in namespace (real ip, real 
       const direct = await writeSysctls({ netns: NS, ipPath: "ip", timeoutMs: 10_000 }, [{ iface: "a/b", name: "rp_filter", value: 0 }]);
       expect(direct[0]?.error?.code).toBe("FW_INVALID_TOKEN");
       // Without a namespace the same read runs in-process on the caller's /proc (read only here).
-      const here = await createKernelDataplane({ timeoutMs: 10_000 }).readSysctls(["rp_filter"]);
-      expect(here.find((s) => s.iface === "all")?.value).toBe(Number(host));
+      const here = await createKernelDataplane({ timeoutMs: 10_000 }).readSysctls(["rp_filter", "send_redirects"]);
+      expect(here.find((s) => s.iface === "all" && s.name === "rp_filter")?.value).toBe(Number(host));
+      const hostRedirects = readFileSync("/proc/sys/net/ipv4/conf/all/send_redirects", "utf8").trim();
+      expect(here.find((s) => s.iface === "all" && s.name === "send_redirects")?.value).toBe(Number(hostRedirects));
       expect(here.some((s) => s.iface === "lo")).toBe(true);
     });
   });
