@@ -1,6 +1,6 @@
 // Canonical prefixes and addresses for the route parser, with a fast path for the common case.
 import { canonicalAddress, canonicalPrefix, type Prefix } from "../net/ip.js";
-import { fastCanonicalIPv6Prefix } from "../parse/fast-canonical.js";
+import { fastCanonicalIPv6Prefix, rememberCanonicalIPv4 } from "../parse/fast-canonical.js";
 import { detach, parseUint } from "./strings.js";
 
 /**
@@ -42,7 +42,9 @@ export function fastIPv4Prefix(s: string): Prefix | undefined {
     const hostMask = len === 0 ? 0xffffffff : (0xffffffff >>> len);
     if (((value & hostMask) >>> 0) !== 0) return undefined;
   }
-  return `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}/${len}`;
+  const text = `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}/${len}`;
+  rememberCanonicalIPv4(text, value, len);
+  return text;
 }
 
 /** Canonicalizes a network as BIRD prints it (`10.0.0.0/24`, `fd00::/48`); throws FW_INVALID_PREFIX. */

@@ -49,22 +49,36 @@ export function fastCanonicalIPv4Prefix(text: string): string | undefined {
   if (len > 32) return undefined;
   const hostMask = len === 32 ? 0 : 2 ** (32 - len) - 1;
   if (value % (hostMask + 1) !== 0) return undefined;
-  lastPrefix = text;
-  lastPrefixValue = value * 64 + len;
+  rememberCanonicalIPv4(text, value, len);
   return text;
 }
 
-/** The prefix fastCanonicalIPv4Prefix last found canonical (with a length), and its address * 64 + length. */
+// The two IPv4 prefixes last found canonical (`a.b.c.d/len` as given), with address * 64 +
+// length each: BIRD's protected routes reach their side one route late (a network's records
+// are merged until the next network starts), so the last but one is the one asked for.
 let lastPrefix: string | undefined;
 let lastPrefixValue = -1;
+let prevPrefix: string | undefined;
+let prevPrefixValue = -1;
 
 /**
- * The address * 64 + length of `text` when it is the prefix fastCanonicalIPv4Prefix last found
- * canonical as it was given (`a.b.c.d/len`), else -1: what the route trackers need to place the
- * route that was just parsed without reading its prefix again (route-key-map.ts).
+ * Records that `text` is the canonical IPv4 prefix of `address` (0 to 2^32 - 1) and `len`,
+ * exactly as its decimal text: the fast paths that just read or printed it say so.
+ */
+export function rememberCanonicalIPv4(text: string, address: number, len: number): void {
+  prevPrefix = lastPrefix;
+  prevPrefixValue = lastPrefixValue;
+  lastPrefix = text;
+  lastPrefixValue = address * 64 + len;
+}
+
+/**
+ * The address * 64 + length of `text` when it is one of the two prefixes last recorded by
+ * rememberCanonicalIPv4, else -1: what the route trackers need to place the route that was just
+ * parsed without reading its prefix again (route-key-map.ts).
  */
 export function lastCanonicalIPv4(text: string): number {
-  return text === lastPrefix ? lastPrefixValue : -1;
+  return text === lastPrefix ? lastPrefixValue : text === prevPrefix ? prevPrefixValue : -1;
 }
 
 /** The value of a lowercase hex digit, or -1. */
