@@ -348,20 +348,20 @@ export class RouteKeyMap<V> implements KeyMap<V> {
     return this.group(false)?.byLen[rLen]?.has(rAddr) === true;
   }
 
-  set(key: string, value: V): this {
-    if (!readV4(key)) {
-      this.other.set(key, value);
-      return this;
-    }
-    const len = rLen;
-    const addr = rAddr;
+  /** The table of the IPv4 key last read (its group's, for its prefix length), made if need be. */
+  private tableOfRead(): IntTable<V> {
     const g = this.group(true)!;
-    let m = g.byLen[len];
+    let m = g.byLen[rLen];
     if (m === undefined) {
       m = new IntTable();
-      g.byLen[len] = m;
+      g.byLen[rLen] = m;
     }
-    if (m.set(addr, value)) this.numeric++;
+    return m;
+  }
+
+  set(key: string, value: V): this {
+    if (!readV4(key)) this.other.set(key, value);
+    else if (this.tableOfRead().set(rAddr, value)) this.numeric++;
     return this;
   }
 
@@ -371,15 +371,7 @@ export class RouteKeyMap<V> implements KeyMap<V> {
       if (was === undefined) this.other.set(key, value);
       return was;
     }
-    const len = rLen;
-    const addr = rAddr;
-    const g = this.group(true)!;
-    let m = g.byLen[len];
-    if (m === undefined) {
-      m = new IntTable();
-      g.byLen[len] = m;
-    }
-    const was = m.setIfAbsent(addr, value);
+    const was = this.tableOfRead().setIfAbsent(rAddr, value);
     if (was === undefined) this.numeric++;
     return was;
   }
