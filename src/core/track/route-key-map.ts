@@ -1,22 +1,27 @@
 // A map from route keys to values that stores IPv4 keys as numbers: per (table, TOS, metric) and
-// prefix length, a Map from the destination address (a 32-bit integer, a V8 small integer) to the
-// value; any other key (IPv6, or text that is not exactly what routeKey prints) in a Map by its
-// string. It answers to the route keys' text like a Map<string, V>, so the trackers' sides keep
-// their string-keyed API; what changes is the cost at a million routes. A Map keyed by a million
-// key strings took 1.4-2.1 s to fill and 0.6-0.7 s for a million lookups from another side, one
-// keyed by small integers 0.45 s and 0.2 s (Node 20, micro-benchmark); and no key string is held
-// per route (about 40 bytes each), so a key built to look a route up dies young.
+// prefix length, a hash table from the destination address (a 32-bit integer, a V8 small
+// integer) to the value; any other key (IPv6, or text that is not exactly what routeKey prints)
+// in a Map by its string. It answers to the route keys' text like a Map<string, V>, so the
+// trackers' sides keep their string-keyed API; what changes is the cost at a million routes. A
+// Map keyed by a million key strings took 1.4-2.1 s to fill and 0.6-0.7 s for a million lookups
+// from another side, one keyed by small integers 0.45 s and 0.2 s, the table here 0.1-0.3 s and
+// 0.06-0.1 s (Node 20, micro-benchmarks); and no key string is held per route (about 40 bytes
+// each), so a key built to look a route up dies young.
 //
 // Exactness: a key takes the numeric path only when it reads back as the very same text: `4|`,
 // then table, four octets, prefix length, TOS and metric in decimal without leading zeros and in
 // the kernel's ranges (u32, 0-255, 0-32, u8, u32), separated as routeKey separates them. So every
 // key has one place, and `keys()` gives back exactly the texts that were set.
-// Order: the groups in the order they were first used, within a group by prefix length, then by
-// insertion; the other keys last, by insertion. Deterministic, but not a Map's insertion order.
+// Order of a walk: the groups in the order they were first used, within a group by prefix length,
+// then by slot (see IntTable); the other keys last, by insertion. Deterministic for one history of
+// operations, but not a Map's insertion order.
 import { lastCanonicalIPv4 } from "../parse/fast-canonical.js";
 import { primeRouteKey } from "./route-key.js";
 
-/** What the trackers' sides need of a map from key text to values (a Map<string, V> is one). */
+/**
+ * What the trackers' sides need of a map from key text to values (a Map<string, V> is one). A
+ * value is never undefined (undefined means "no value", as from Map.get).
+ */
 export interface KeyMap<V> {
   readonly size: number;
   get(key: string): V | undefined;
@@ -44,6 +49,9 @@ interface Group<V> {
 
 /** A key slot that held a key since deleted (a tombstone: a probe goes on past it). */
 const GONE = Object.freeze({ gone: true });
+
+/** What IntTable.put returns when it inserted. */
+const ABSENT: unique symbol = Symbol("absent");
 
 /** Smallest capacity of an IntTable (a power of two). */
 const MIN_CAPACITY = 8;
@@ -94,16 +102,17 @@ class IntTable<V> {
 
   /** Sets the value of `k`; true when `k` is new. */
   set(k: number, v: V): boolean {
-    return this.put(k, v, true) === undefined;
+    return this.put(k, v, true) === ABSENT;
   }
 
   /** The value of `k` when it is held (left as it is); else sets `v` and returns undefined. */
   setIfAbsent(k: number, v: V): V | undefined {
-    return this.put(k, v, false);
+    const was = this.put(k, v, false);
+    return was === ABSENT ? undefined : was;
   }
 
-  /** One probe for `k`: the value it held (replaced by `v` if `replace`), or undefined when `v` was inserted. */
-  private put(k: number, v: V, replace: boolean): V | undefined {
+  /** One probe for `k`: the value it held (replaced by `v` if `replace`), or ABSENT when `v` was inserted. */
+  private put(k: number, v: V, replace: boolean): V | typeof ABSENT {
     const slots = this.slots;
     const mask = this.mask;
     let tomb = -1;
@@ -124,7 +133,7 @@ class IntTable<V> {
     slots[2 * i + 1] = v;
     this.size++;
     if (this.used * 2 > this.mask + 1) this.resize();
-    return undefined;
+    return ABSENT;
   }
 
   delete(k: number): boolean {
