@@ -32,6 +32,11 @@ export interface KeyMap<V> {
   delete(key: string): boolean;
   /** Calls `fn` for every entry; `fn` may delete or set entries already present, not add new ones. */
   forEach(fn: (value: V, key: string) => void): void;
+  /**
+   * Replaces every value by what `fn` returns for it, in place; `key()` gives the entry's key
+   * text, printed only when asked (RouteKeyMap). `fn` must not change the map.
+   */
+  updateEach?(fn: (value: V, key: () => string) => V): void;
   keys(): IterableIterator<string>;
   [Symbol.iterator](): IterableIterator<[string, V]>;
 }
@@ -151,6 +156,15 @@ class IntTable<V> {
     for (let i = 0; i < slots.length; i += 2) {
       const k = slots[i];
       if (typeof k === "number") fn(slots[i + 1] as V, k);
+    }
+  }
+
+  /** Replaces every value by what `fn` returns for it (`fn` must not change the table). */
+  updateEach(fn: (v: V, k: number) => V): void {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) {
+      const k = slots[i];
+      if (typeof k === "number") slots[i + 1] = fn(slots[i + 1] as V, k);
     }
   }
 
@@ -398,6 +412,16 @@ export class RouteKeyMap<V> implements KeyMap<V> {
       for (let len = 0; len < g.byLen.length; len++) g.byLen[len]?.forEach((v, addr) => fn(v, v4Key(g, addr, len)));
     }
     this.other.forEach(fn);
+  }
+
+  updateEach(fn: (value: V, key: () => string) => V): void {
+    for (const g of this.order) {
+      for (let len = 0; len < g.byLen.length; len++) g.byLen[len]?.updateEach((v, addr) => fn(v, () => v4Key(g, addr, len)));
+    }
+    for (const [k, v] of this.other) {
+      const next = fn(v, () => k);
+      if (next !== v) this.other.set(k, next);
+    }
   }
 
   *keys(): IterableIterator<string> {

@@ -159,6 +159,21 @@ abstract class MarkedSide<T, E> {
     if (!Number.isInteger(marks) || marks < 4 || marks > MARKS) throw new Error(`marks must be an integer in 4..${MARKS}`);
   }
 
+  /**
+   * Replaces each value of `map` by `fn`'s: a first load's walk over values that mostly stay as
+   * they are (a key is printed only when `fn` asks for it, where the map can).
+   */
+  protected static updateEach<V>(map: KeyMap<V>, fn: (value: V, key: () => string) => V): void {
+    if (map.updateEach !== undefined) {
+      map.updateEach(fn);
+      return;
+    }
+    map.forEach((v, k) => {
+      const next = fn(v, () => k);
+      if (next !== v) map.set(k, next);
+    });
+  }
+
   /** A new empty map of this side's kind. */
   protected newMap<V>(): KeyMap<V> {
     return this.spec.newMap === undefined ? new Map<string, V>() : this.spec.newMap<V>();
@@ -377,15 +392,12 @@ export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
     const decode = (k: string, e: E | undefined): T[] => (e === undefined ? [] : [this.codec.decode(k, e)]);
     if (this.side.size === 0 && this.extra.size === 0) {
       const collected = merged as KeyMap<unknown>;
-      collected.forEach((slot, k) => {
-        if (!Array.isArray(slot)) {
-          const stored = pack(slot as E, 0);
-          if (stored !== slot) collected.set(k, stored);
-          return;
-        }
+      MarkedSide.updateEach(collected, (slot, key) => {
+        if (!Array.isArray(slot)) return pack(slot as E, 0);
+        const k = key();
         const unique = this.unique(k, slot as E[]);
-        collected.set(k, pack(unique[0]!, 0));
         if (unique.length > 1) this.extra.set(k, unique.slice(1).map((e) => this.codec.decode(k, e)));
+        return pack(unique[0]!, 0);
       });
       this.side = collected;
       collected.forEach((s, k) => this.onChange(k, [], decode(k, valueOf<E>(s))));
@@ -490,10 +502,7 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
     const decodeAll = (k: string, list: readonly E[]): T[] => list.map((e) => this.codec.decode(k, e));
     if (this.side.size === 0) {
       const collected = merged as KeyMap<unknown>;
-      merged.forEach((slot, k) => {
-        const stored = Array.isArray(slot) ? this.ordered(k, slot) : pack(slot, 0);
-        if (stored !== slot) collected.set(k, stored);
-      });
+      MarkedSide.updateEach(collected, (slot, key) => (Array.isArray(slot) ? this.ordered(key(), slot as E[]) : pack(slot as E, 0)));
       this.side = collected;
       // forEach, not a lookup per key: the values are at hand.
       collected.forEach((s, k) => this.onChange(k, [], decodeAll(k, Array.isArray(s) ? (s as E[]) : [valueOf<E>(s)])));

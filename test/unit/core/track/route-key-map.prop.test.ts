@@ -35,11 +35,11 @@ const otherKey = fc.constantFrom(
 const anyKey = fc.oneof({ arbitrary: v4Key, weight: 5 }, { arbitrary: otherKey, weight: 1 });
 
 /** Operations on keys drawn from a small pool (so that keys repeat: sets over, deletes of, keys held). */
-type Op = { op: "set" | "setIfAbsent"; key: number; value: number } | { op: "delete"; key: number } | { op: "walk"; del: number; bump: number };
+type Op = { op: "set" | "setIfAbsent"; key: number; value: number } | { op: "delete"; key: number } | { op: "walk" | "update"; del: number; bump: number };
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constantFrom("set" as const, "setIfAbsent" as const), key: fc.nat(), value: fc.integer({ min: -5, max: 5 }) }), weight: 6 },
   { arbitrary: fc.record({ op: fc.constant("delete" as const), key: fc.nat() }), weight: 3 },
-  { arbitrary: fc.record({ op: fc.constant("walk" as const), del: fc.integer({ min: 2, max: 5 }), bump: fc.integer({ min: 2, max: 5 }) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constantFrom("walk" as const, "update" as const), del: fc.integer({ min: 2, max: 5 }), bump: fc.integer({ min: 2, max: 5 }) }), weight: 1 },
 );
 
 function sameContent(m: RouteKeyMap<number>, model: Map<string, number>, probes: readonly string[]): void {
@@ -73,10 +73,20 @@ describe("RouteKeyMap", () => {
           if (was === undefined) model.set(keyOf(o.key), o.value);
         } else if (o.op === "delete") {
           expect(m.delete(keyOf(o.key))).toBe(model.delete(keyOf(o.key)));
+        } else if (o.op === "update") {
+          // Every value replaced in place; the keys asked for are the entries' own.
+          const asked: Array<[string, number]> = [];
+          m.updateEach((v, key) => {
+            if (Math.abs(v) % o.del === 0) asked.push([key(), v]);
+            return v * 3 + o.bump;
+          });
+          for (const [k, v] of asked) expect(model.get(k)).toBe(v);
+          expect(asked.length).toBe([...model.values()].filter((v) => Math.abs(v) % o.del === 0).length);
+          for (const [k, v] of model) model.set(k, v * 3 + o.bump);
         } else {
           // A walk that deletes every del-th key and bumps every bump-th as it goes (the resync's
           // commit does both): every key present at its start is visited once.
-          const walk = o as Extract<Op, { op: "walk" }>;
+          const walk = o as Extract<Op, { op: "walk" | "update" }>;
           const atStart = new Set(model.keys());
           const visited: string[] = [];
           let i = 0;
