@@ -13,6 +13,7 @@ import { createKernelDataplane, type KernelDataplane } from "../../src/adapters/
 import { makeRoute } from "../../src/core/model/normalize.js";
 import type { Route } from "../../src/core/model/route.js";
 import type { PlanOp } from "../../src/core/plan/types.js";
+import { DEADLINE_MS, pollUntil } from "../lab/index.js";
 import { netnsSkipReason } from "../support/netns-skip.js";
 import { processesWith } from "../support/processes.js";
 
@@ -145,7 +146,12 @@ describe.skipIf(SKIP !== undefined)("apply through long-lived ip -batch processe
       const hanging = await flaky.apply([add(hole("10.76.0.0/24")), add(hole("10.77.0.0/24"))], { verify: "none" });
       expect(hanging.results.map((r) => r.status)).toEqual(["unknown", "unknown"]);
       expect(hanging.results[1]?.error).toMatch(/timed out after 1500 ms/);
-      expect(processesWith(join(fakeDir, "flaky-ip"), "-batch")).toEqual([]);
+      // The hung process was killed (SIGKILL); it is gone once the kernel has ended it, which
+      // under load is not at once: waited for, bounded.
+      await pollUntil(async () => {
+        const left = processesWith(join(fakeDir, "flaky-ip"), "-batch");
+        return { done: left.length === 0, detail: `still running: ${left.join(", ")}` };
+      }, { what: "the killed flaky-ip -batch process gone", timeoutMs: DEADLINE_MS.state, intervalMs: 50 });
     } finally {
       await flaky.close?.();
     }
