@@ -53,6 +53,21 @@ export function fastCanonicalIPv4Prefix(text: string): string | undefined {
   return text;
 }
 
+/**
+ * address * 64 + length of `text` when it is a canonical IPv4 prefix with its length
+ * (`10.0.0.0/24`, no host bits), else -1 (the memo of rememberCanonicalIPv4 is left as it is).
+ */
+export function ipv4PrefixValue(text: string): number {
+  const slash = text.indexOf("/");
+  if (slash < 0) return -1;
+  const value = canonicalQuad(text, 0, slash);
+  const lenText = text.slice(slash + 1);
+  if (value < 0 || !/^(?:[0-9]|[12][0-9]|3[0-2])$/.test(lenText)) return -1;
+  const len = Number(lenText);
+  const hostMask = len === 32 ? 0 : 2 ** (32 - len) - 1;
+  return value % (hostMask + 1) === 0 ? value * 64 + len : -1;
+}
+
 // The two IPv4 prefixes last found canonical (`a.b.c.d/len` as given), with address * 64 +
 // length each: BIRD's protected routes reach their side one route late (a network's records
 // are merged until the next network starts), so the last but one is the one asked for.

@@ -72,7 +72,7 @@ function everyKey(t: Trackers): { [K in keyof KeySet]: Iterable<string> } {
  */
 function* routeKeys(t: Trackers): Generator<string> {
   const { live, desired } = t.routes;
-  yield* live.keys();
+  yield* t.routes.liveKeysToLabel(); // in-sync protected keys are not even printed (labelScope skips them)
   for (const k of desired.keys()) if (!live.has(k)) yield k;
   for (const g of t.routes.index.groups.values()) for (const k of g.missing) if (!desired.has(k)) yield k;
 }

@@ -80,6 +80,11 @@ export class RouteCodec implements Codec<Route, number> {
     return a === b;
   }
 
+  /** The preferred source of an encoded route (without building it). */
+  prefsrcOf(id: number): string | undefined {
+    return this.attrs[id]!.prefsrc;
+  }
+
   /** The protocol of an encoded route (without building it). */
   protocolOf(id: number): number {
     return this.attrs[id]!.protocol;

@@ -17,10 +17,13 @@
 //   the source tables a VIP's desired state reads).
 import { PROTO } from "../model/names.js";
 import type { Route } from "../model/route.js";
-import { classifyRoute, isManagedTable, isProtectedTable, type OwnershipPolicy } from "../ownership.js";
+import { classifyRoute, isManagedTable, isProtectedTable, type Ownership, type OwnershipPolicy } from "../ownership.js";
 import { groupId } from "./route-key.js";
 import { SiteIndex } from "./site-index.js";
 import { bumpCount, SetIndex } from "./slot.js";
+
+/** What the live counts read of a route. */
+export type LiveCounted = Pick<Route, "family" | "table" | "metric" | "protocol" | "prefsrc">;
 
 /** A group of protected routes with its exact total and missing keys. */
 export interface TrackedGroup {
@@ -89,12 +92,7 @@ export class RouteIndexes {
       if (--g.total === 0) this.groups.delete(gid);
     }
     if (after !== undefined) {
-      let g = this.groups.get(gid);
-      if (g === undefined) {
-        g = { family: after.family, table: after.table, metric: after.metric, total: 0, missing: new Set() };
-        this.groups.set(gid, g);
-      }
-      g.total++;
+      this.addToGroup(after).total++;
       if (liveEmpty) this.setMissing(key, after, true);
     }
   }
@@ -121,13 +119,56 @@ export class RouteIndexes {
   }
 
   /** The preferred source of a live route the planner judges (ours, or proto kernel). */
-  private pendingPrefsrc(r: Route): string | undefined {
+  private pendingPrefsrc(r: Pick<Route, "prefsrc" | "protocol" | "table">): string | undefined {
     return r.prefsrc !== undefined && (r.protocol === PROTO.kernel || classifyRoute(this.policy, r) === "ours") ? r.prefsrc : undefined;
   }
 
-  private indexLive(r: Route, n: 1 | -1): void {
-    bumpCount(this.tableCounts, r.table, n);
+  /**
+   * A first load's live route (the only value at its key, no protected route there: the caller
+   * checked) whose change is counts only: not in a managed table (so not ours), no preferred
+   * source pending, not a shadow (a foreign route in a protected table). (A first load starts from an empty
+   * live side, so no key of ours is indexed that liveChanged would remove.) Counts it and returns
+   * true; otherwise changes nothing and returns false, and the caller reports the key as a
+   * change (liveChanged).
+   */
+  countPlainLive(r: LiveCounted): boolean {
+    if (isManagedTable(this.policy, r.table)) return false; // (ours, too: our routes are in managed tables)
     const owner = classifyRoute(this.policy, r);
+    if (this.pendingPrefsrc(r) !== undefined || (owner !== "protected" && isProtectedTable(this.policy, r.table))) return false;
+    this.countLive(r, owner, 1);
+    return true;
+  }
+
+  /**
+   * A first load's protected route whose key the kernel holds (the caller checked): its change
+   * only counts it in its group (protectedChanged with nothing before and the live side not empty).
+   */
+  countPresentProtected(p: Pick<Route, "family" | "table" | "metric">): void {
+    this.addToGroup(p).total++;
+  }
+
+  private addToGroup(p: Pick<Route, "family" | "table" | "metric">): TrackedGroup {
+    const gid = groupId(p);
+    let g = this.groups.get(gid);
+    if (g === undefined) {
+      g = { family: p.family, table: p.table, metric: p.metric, total: 0, missing: new Set() };
+      this.groups.set(gid, g);
+    }
+    return g;
+  }
+
+  private indexLive(r: Route, n: 1 | -1): void {
+    const owner = classifyRoute(this.policy, r);
+    this.countLive(r, owner, n);
+    if (owner !== "protected" && isProtectedTable(this.policy, r.table)) {
+      if (n > 0) this.shadowSites.add(r);
+      else this.shadowSites.remove(r);
+    }
+  }
+
+  /** The counts of a live route (`owner`: its class). */
+  private countLive(r: LiveCounted, owner: Ownership, n: 1 | -1): void {
+    bumpCount(this.tableCounts, r.table, n);
     if (r.prefsrc !== undefined && owner !== "ours" && r.protocol !== PROTO.kernel) bumpCount(this.prefsrcSteady, r.prefsrc, n); // not pending
     if (owner === "protected") {
       const gid = `${r.family}|${r.table}`;
@@ -138,9 +179,6 @@ export class RouteIndexes {
       }
       bumpCount(metrics, r.metric, n);
       if (metrics.size === 0) this.birdMetricCounts.delete(gid);
-    } else if (isProtectedTable(this.policy, r.table)) {
-      if (n > 0) this.shadowSites.add(r);
-      else this.shadowSites.remove(r);
     }
   }
 }

@@ -39,6 +39,69 @@ export interface KeyMap<V> {
   updateEach?(fn: (value: V, key: () => string) => V): void;
   keys(): IterableIterator<string>;
   [Symbol.iterator](): IterableIterator<[string, V]>;
+  /**
+   * Calls `fn` for every entry with where it is (a KeyAt: one object reused for every call, valid
+   * during the call): a numeric IPv4 entry's key text is printed only when `at.key()` is asked.
+   */
+  forEachAt?(fn: (value: V, at: KeyAt) => void): void;
+  /** Every entry as a KeyAt with its `value` (one object reused for every step, valid until the next). */
+  entriesAt?(): IterableIterator<KeyAt>;
+  /** The value at the key of `at` (a KeyAt of another RouteKeyMap's walk), without its text where it is numeric. */
+  getAt?(at: KeyAt): V | undefined;
+}
+
+/**
+ * Where a walk is: an IPv4 key held as numbers (`v4`: table, TOS, metric, the destination address
+ * as a signed 32-bit integer and the prefix length) or another key (its text). `key()` prints the
+ * text. A walk reuses one KeyAt for every entry (nothing allocated per entry).
+ */
+export interface KeyAt {
+  readonly v4: boolean;
+  readonly table: number;
+  readonly tos: number;
+  readonly metric: number;
+  readonly addr: number;
+  readonly len: number;
+  /** The entry's value (entriesAt). */
+  readonly value: unknown;
+  key(): string;
+}
+
+/** A walk's KeyAt. */
+class WalkAt<V> implements KeyAt {
+  v4 = false;
+  table = 0;
+  tos = 0;
+  metric = 0;
+  addr = 0;
+  len = 0;
+  value: unknown = undefined;
+  group: Group<V> | undefined = undefined;
+  text = "";
+
+  at(g: Group<V>, addr: number, len: number, value: unknown): this {
+    this.v4 = true;
+    this.group = g;
+    this.table = g.table;
+    this.tos = g.tos;
+    this.metric = g.metric;
+    this.addr = addr;
+    this.len = len;
+    this.value = value;
+    return this;
+  }
+
+  other(text: string, value: unknown): this {
+    this.v4 = false;
+    this.group = undefined;
+    this.text = text;
+    this.value = value;
+    return this;
+  }
+
+  key(): string {
+    return this.group === undefined ? this.text : v4Key(this.group, this.addr, this.len);
+  }
 }
 
 /** IPv4 keys of one (table, TOS, metric): per prefix length, destination address -> value. */
@@ -342,18 +405,23 @@ export class RouteKeyMap<V> implements KeyMap<V> {
 
   /** The group of the key last read (created with `create`), or undefined. */
   private group(create: boolean): Group<V> | undefined {
+    return this.groupOf(rTable, rTos, rMetric, create);
+  }
+
+  /** The group of (table, TOS, metric) (created with `create`), or undefined. */
+  private groupOf(table: number, tos: number, metric: number, create: boolean): Group<V> | undefined {
     const last = this.last;
-    if (last !== undefined && last.table === rTable && last.metric === rMetric && last.tos === rTos) return last;
-    let byTable = this.groups.get(rTable);
-    const id = rTos * 0x1_0000_0000 + rMetric;
+    if (last !== undefined && last.table === table && last.metric === metric && last.tos === tos) return last;
+    let byTable = this.groups.get(table);
+    const id = tos * 0x1_0000_0000 + metric;
     let g = byTable?.get(id);
     if (g === undefined) {
       if (!create) return undefined;
       if (byTable === undefined) {
         byTable = new Map();
-        this.groups.set(rTable, byTable);
+        this.groups.set(table, byTable);
       }
-      g = { table: rTable, tos: rTos, metric: rMetric, byLen: [], head: `4|${rTable}|`, tail: `|${rTos}|${rMetric}` };
+      g = { table, tos, metric, byLen: [], head: `4|${table}|`, tail: `|${tos}|${metric}` };
       byTable.set(id, g);
       this.order.push(g);
     }
@@ -422,6 +490,31 @@ export class RouteKeyMap<V> implements KeyMap<V> {
       const next = fn(v, () => k);
       if (next !== v) this.other.set(k, next);
     }
+  }
+
+  forEachAt(fn: (value: V, at: KeyAt) => void): void {
+    const at = new WalkAt<V>();
+    for (let gi = 0; gi < this.order.length; gi++) {
+      const g = this.order[gi]!;
+      for (let len = 0; len < g.byLen.length; len++) g.byLen[len]?.forEach((v, addr) => fn(v, at.at(g, addr, len, v)));
+    }
+    this.other.forEach((v, k) => fn(v, at.other(k, v)));
+  }
+
+  *entriesAt(): IterableIterator<KeyAt> {
+    const at = new WalkAt<V>();
+    for (const g of this.order) {
+      for (let len = 0; len < g.byLen.length; len++) {
+        const m = g.byLen[len];
+        if (m !== undefined) for (const [addr, v] of m.entries()) yield at.at(g, addr, len, v);
+      }
+    }
+    for (const [k, v] of this.other) yield at.other(k, v);
+  }
+
+  getAt(at: KeyAt): V | undefined {
+    if (!at.v4) return this.other.get(at.key());
+    return this.groupOf(at.table, at.tos, at.metric, false)?.byLen[at.len]?.get(at.addr);
   }
 
   *keys(): IterableIterator<string> {

@@ -7,8 +7,8 @@ import { hasOwnProtocol, type OwnershipPolicy } from "../ownership.js";
 import type { DirtyKeys } from "./dirty.js";
 import { RouteCodec } from "./route-codec.js";
 import { parseRouteKey } from "./route-key.js";
-import { RouteIndexes } from "./route-indexes.js";
-import { primeV4Key, RouteKeyMap } from "./route-key-map.js";
+import { RouteIndexes, type LiveCounted } from "./route-indexes.js";
+import { primeV4Key, RouteKeyMap, type KeyAt } from "./route-key-map.js";
 import { DesiredStore, LiveStore, type StoreSpec } from "./stores.js";
 
 /** routeKey, and the key's fields handed to RouteKeyMap (the route's prefix was just parsed). */
@@ -47,6 +47,22 @@ export class RouteTracker {
       this.touch(k, b, a);
       this.index.liveChanged(k, b, a, (b.length === 0) !== (a.length === 0) ? this.protected.get(k) : undefined);
     }, this.codec);
+    // A first load of a million routes: the common key changes counts only, taken without
+    // building its route or printing its key (every key is dirty then: nothing to mark).
+    const counted: { -readonly [K in keyof LiveCounted]: LiveCounted[K] } = { family: 4, table: 0, metric: 0, protocol: 0, prefsrc: undefined };
+    this.live.takeFirstLoads((e, at) => {
+      if (!at.v4 || !this.dirty().everything || this.protected.encodedAtAt(at) !== undefined) return false;
+      counted.table = at.table;
+      counted.metric = at.metric;
+      counted.protocol = this.codec.protocolOf(e);
+      counted.prefsrc = this.codec.prefsrcOf(e);
+      return this.index.countPlainLive(counted);
+    });
+    this.protected.takeFirstLoads((_e, at) => {
+      if (!at.v4 || !this.dirty().everything || !this.live.hasAt(at)) return false; // a missing key is indexed by its text
+      this.index.countPresentProtected({ family: 4, table: at.table, metric: at.metric });
+      return true;
+    });
   }
 
   /** Live routes in `table` (both families). */
@@ -86,6 +102,29 @@ export class RouteTracker {
     // A route with our protocol number could be ours (in a managed table): left to the labels.
     return p !== undefined && this.live.soleEncodedAt(key) === p && !hasOwnProtocol(this.policy, { protocol: this.codec.protocolOf(p) })
       && !this.desired.has(key) && !this.index.shadowSites.mayHoldAtKey(key);
+  }
+
+  /**
+   * protectedInSync for a key of the live side's walk (LiveStore.entriesAt: `at`, with `sole`,
+   * the key's sole live encoding or undefined), asked without the key's text where it is numeric.
+   */
+  protectedInSyncAt(at: KeyAt, sole: number | undefined): boolean {
+    if (!at.v4) return this.protectedInSync(at.key());
+    const p = this.protected.encodedAtAt(at);
+    return p !== undefined && sole === p && !hasOwnProtocol(this.policy, { protocol: this.codec.protocolOf(p) })
+      && this.desired.encodedAtAt(at) === undefined && !this.index.shadowSites.mayHoldAt(at);
+  }
+
+  /**
+   * The live keys but the IPv4 keys held as numbers that are protectedInSync (judged without
+   * their text): what the planner labels (it asks protectedInSync of each key it gets, so the
+   * other keys are judged there).
+   */
+  *liveKeysToLabel(): Generator<string> {
+    for (const at of this.live.entriesAt()) {
+      if (at.v4 && this.protectedInSyncAt(at, this.live.soleEncodingOf(at.value))) continue;
+      yield at.key();
+    }
   }
 
   /** Live routes in a protected table that are not BIRD's, at the site of `r`. */

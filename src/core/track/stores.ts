@@ -15,7 +15,7 @@
 // interned attributes, route-codec.ts) and builds Route objects only when asked; a resync
 // compares encodings, so a key that did not change is never decoded.
 import { canonicalJson } from "../plan/canonical-json.js";
-import type { KeyMap } from "./route-key-map.js";
+import type { KeyAt, KeyMap } from "./route-key-map.js";
 import { addToSlot, slotOf, slotValues, type Slot } from "./slot.js";
 
 /** Called for every key whose values changed (in canonical order on both sides). */
@@ -172,6 +172,37 @@ abstract class MarkedSide<T, E> {
       const next = fn(v, () => k);
       if (next !== v) map.set(k, next);
     });
+  }
+
+  /**
+   * Has the owner take a first load's keys in bulk where it can: `hook` is called for every key
+   * of a first load that holds one value, with its encoding and where it is (the key's text is
+   * printed only if the hook asks `at.key()`); when it returns true it accounted for the key's
+   * change itself, which is then not reported through onChange. (The route tracker counts a
+   * million of BIRD's routes into its indexes this way without building a route or a key text
+   * for each.)
+   */
+  takeFirstLoads(hook: (encoded: E, at: KeyAt) => boolean): void {
+    this.firstLoadHook = hook;
+  }
+
+  private firstLoadHook: ((encoded: E, at: KeyAt) => boolean) | undefined;
+
+  /** Reports every key of a first load (`side`, just adopted): through the hook where it takes it, else `report`. */
+  protected reportFirstLoad(side: KeyMap<unknown>, report: (key: string, stored: unknown) => void): void {
+    const hook = this.firstLoadHook;
+    if (hook === undefined || side.forEachAt === undefined) {
+      side.forEach((s, k) => report(k, s)); // forEach, not a lookup per key: the values are at hand
+      return;
+    }
+    side.forEachAt((s, at) => {
+      if (Array.isArray(s) || !hook(valueOf<E>(s), at)) report(at.key(), s);
+    });
+  }
+
+  /** The stored value at the key of `at` (another walk's KeyAt), without printing the key where the map can. */
+  protected storedAt(at: KeyAt): unknown {
+    return this.side.getAt === undefined ? this.side.get(at.key()) : this.side.getAt(at);
   }
 
   /** A new empty map of this side's kind. */
@@ -331,6 +362,12 @@ export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
     return this.side.has(key);
   }
 
+  /** The encoded desired value at the key of `at` (a walk's KeyAt, see KeyMap.forEachAt). */
+  encodedAtAt(at: KeyAt): E | undefined {
+    const s = this.storedAt(at);
+    return s === undefined ? undefined : valueOf<E>(s);
+  }
+
   /** Other distinct values a resync gave for `key` (the canonically smallest won). */
   duplicatesAt(key: string): readonly T[] {
     return this.extra.get(key) ?? [];
@@ -400,7 +437,7 @@ export class DesiredStore<T, E = T> extends MarkedSide<T, E> {
         return pack(unique[0]!, 0);
       });
       this.side = collected;
-      collected.forEach((s, k) => this.onChange(k, [], decode(k, valueOf<E>(s))));
+      this.reportFirstLoad(collected, (k, s) => this.onChange(k, [], decode(k, valueOf<E>(s))));
       return;
     }
     // forEach: a walk of a million entries without an entry array each.
@@ -455,6 +492,28 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
     return this.side.has(key);
   }
 
+  /** True when the kernel holds something at the key of `at` (a walk's KeyAt, see KeyMap.forEachAt). */
+  hasAt(at: KeyAt): boolean {
+    return this.storedAt(at) !== undefined;
+  }
+
+  /**
+   * Every key as a KeyAt (valid until the next step; see KeyMap.entriesAt) whose `value` is what
+   * the side stores at the key: soleEncodingOf reads it.
+   */
+  *entriesAt(): IterableIterator<KeyAt> {
+    if (this.side.entriesAt !== undefined) {
+      yield* this.side.entriesAt();
+      return;
+    }
+    for (const [k, s] of this.side) yield { v4: false, table: 0, tos: 0, metric: 0, addr: 0, len: 0, value: s, key: () => k };
+  }
+
+  /** The sole encoding of what entriesAt gave as a key's `value`, or undefined where the kernel holds several. */
+  soleEncodingOf(stored: unknown): E | undefined {
+    return Array.isArray(stored) ? undefined : valueOf<E>(stored);
+  }
+
   /** Every key holding at least one value. */
   keys(): IterableIterator<string> {
     return this.side.keys();
@@ -504,8 +563,7 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
       const collected = merged as KeyMap<unknown>;
       MarkedSide.updateEach(collected, (slot, key) => (Array.isArray(slot) ? this.ordered(key(), slot as E[]) : pack(slot as E, 0)));
       this.side = collected;
-      // forEach, not a lookup per key: the values are at hand.
-      collected.forEach((s, k) => this.onChange(k, [], decodeAll(k, Array.isArray(s) ? (s as E[]) : [valueOf<E>(s)])));
+      this.reportFirstLoad(collected, (k, s) => this.onChange(k, [], decodeAll(k, Array.isArray(s) ? (s as E[]) : [valueOf<E>(s)])));
       return;
     }
     this.side.forEach((s, k) => {

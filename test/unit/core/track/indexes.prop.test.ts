@@ -30,13 +30,15 @@ const siteOf = (r: Route): string => `${r.family}|${r.table}|${r.dst}|${r.tos}`;
 /** Every index, computed from the arrays with plain loops. */
 function recompute(live: LiveState, desired: DesiredState): Record<string, Multi> {
   const m: Record<string, Multi> = Object.fromEntries(["tableCounts", "oursByTable", "desiredByTable", "desiredByPrefsrc", "prefsrcSteady",
-    "prefsrcPending", "birdMetricCounts", "birdMetricsAt", "shadowSites", "groups", "missing", "missingByPrefsrc", "liveByIp", "desiredByIp", "rulesByTable"].map((k) => [k, {}]));
+    "prefsrcPending", "birdMetricCounts", "birdMetricsAt", "shadowSites", "groups", "missing", "missingByPrefsrc", "liveByIp", "desiredByIp", "rulesByTable", "managedKeys"].map((k) => [k, {}]));
   const counts: Record<string, number> = {};
   const liveKeys = new Set(live.routes.map(routeKey));
   for (const r of live.routes) {
     counts[r.table] = (counts[r.table] ?? 0) + 1;
     const owner = classifyRoute(testPolicy, r);
     if (owner === "ours" && !m.oursByTable![r.table]?.includes(routeKey(r))) put(m.oursByTable!, r.table, routeKey(r));
+    const managed = testPolicy.tables.some((t) => t.from <= r.table && r.table <= t.to);
+    if (managed && !m.managedKeys![r.table]?.includes(routeKey(r))) put(m.managedKeys!, r.table, routeKey(r));
     if (r.prefsrc !== undefined && (owner === "ours" || r.protocol === KERNEL)) {
       if (!m.prefsrcPending![r.prefsrc]?.includes(routeKey(r))) put(m.prefsrcPending!, r.prefsrc, routeKey(r));
     } else if (r.prefsrc !== undefined) put(m.prefsrcSteady!, r.prefsrc, r);
@@ -100,7 +102,7 @@ function indexesOf(t: Trackers): Record<string, Multi> {
     birdMetricsAt: fromMap(new Map([...t.routes.protected.keys()].map((k) => [k, t.routes.birdMetricsAt(t.routes.protected.get(k)!).map(String)] as const)), each), shadowSites: fromEntries(ix.shadowSites.entries(), (r) => r),
     groups: fromMap(groups, each), missing: fromMap(new Map([...ix.groups].map(([g, v]) => [g, [...v.missing]] as const)), each),
     missingByPrefsrc: fromMap(ix.missingByPrefsrc, each), liveByIp: fromMap(t.addresses.liveByIp, each),
-    desiredByIp: fromMap(t.addresses.desiredByIp, each), rulesByTable: fromMap(ruleTables, each),
+    desiredByIp: fromMap(t.addresses.desiredByIp, each), rulesByTable: fromMap(ruleTables, each), managedKeys: fromMap(ix.managedKeys, each),
   };
 }
 
