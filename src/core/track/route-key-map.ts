@@ -115,14 +115,15 @@ interface Group<V> {
   readonly tail: string;
 }
 
-/** A key slot that held a key since deleted (a tombstone: a probe goes on past it). */
-const GONE = Object.freeze({ gone: true });
-
 /** What IntTable.put returns when it inserted. */
 const ABSENT: unique symbol = Symbol("absent");
 
 /** Smallest capacity of an IntTable (a power of two). */
 const MIN_CAPACITY = 8;
+
+/** A key cell: 0 never used, GONE a tombstone (a key since deleted: a probe goes on past it), else key + KEY_BIAS. */
+const GONE = -1;
+const KEY_BIAS = 2 ** 31 + 1;
 
 /** Mixes a 32-bit integer (murmur3's finalizer): neighbouring addresses land far apart. */
 function mix(k: number): number {
@@ -133,16 +134,22 @@ function mix(k: number): number {
 
 /**
  * A hash table from 32-bit integers to values: open addressing with linear probing over one
- * array of key, value pairs, so a lookup usually reads one cache line (a V8 Map reads a bucket,
- * an entry and its chain: 0.5-0.6 us a random lookup at a million entries against 0.1 us here,
- * micro-benchmark). Deletes leave a tombstone (nothing moves, so a walk may delete as it goes);
- * keys plus tombstones stay at most half the capacity, so every probe ends at an empty slot.
- * Order of a walk: slot order (deterministic for one history of operations).
+ * Float64Array of (key, value) pairs, so a lookup usually reads one cache line (a V8 Map reads a
+ * bucket, an entry and its chain: 0.5-0.6 us a random lookup at a million entries against 0.1 us
+ * here, micro-benchmark). The array lives outside V8's heap: the collector neither scans nor
+ * moves it (a tagged array of a million entries was scanned at every full collection while a
+ * table was read), and a new one is zeroed memory the system maps lazily. A key cell holds
+ * key + KEY_BIAS (never 0: 0 is a cell never used; GONE a tombstone). A value that is a number
+ * (the trackers' encodings, marks included) is held in its cell; any other value (or NaN) in
+ * `objects` by slot, its cell NaN. Deletes leave a tombstone (nothing moves, so a walk may delete
+ * as it goes); keys plus tombstones stay at most half the capacity, so every probe ends at an
+ * empty cell. Order of a walk: slot order (deterministic for one history of operations).
  */
 class IntTable<V> {
-  /** [key, value] pairs: a key is a number, GONE, or undefined (never used). */
-  private slots: unknown[] = new Array<unknown>(2 * MIN_CAPACITY).fill(undefined);
+  private cells = new Float64Array(2 * MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
+  /** Values that are not safe integers, by slot. */
+  private objects = new Map<number, V>();
   /** Keys held. */
   size = 0;
   /** Keys held plus tombstones. */
@@ -150,18 +157,46 @@ class IntTable<V> {
 
   /** The slot of `k`, or -1. */
   private find(k: number): number {
-    const slots = this.slots;
+    const cells = this.cells;
     const mask = this.mask;
+    const want = k + KEY_BIAS;
     for (let i = mix(k) & mask; ; i = (i + 1) & mask) {
-      const s = slots[2 * i];
-      if (s === k) return i;
-      if (s === undefined) return -1;
+      const c = cells[2 * i]!;
+      if (c === want) return i;
+      if (c === 0) return -1;
+    }
+  }
+
+  /** The value in slot `i` (which holds a key). */
+  valueAt(i: number): V {
+    const v = this.cells[2 * i + 1]!;
+    return (v === v ? v : this.objects.get(i)) as V; // NaN: held in objects
+  }
+
+  /** The key in slot `i`, or undefined when the slot holds none. */
+  keyAt(i: number): number | undefined {
+    const c = this.cells[2 * i]!;
+    return c > 0 ? c - KEY_BIAS : undefined;
+  }
+
+  /** Number of slots (keyAt and valueAt take 0 to slots - 1). */
+  get slots(): number {
+    return this.mask + 1;
+  }
+
+  private store(i: number, v: V): void {
+    if (typeof v === "number" && v === v) {
+      if (this.cells[2 * i + 1] !== this.cells[2 * i + 1]) this.objects.delete(i);
+      this.cells[2 * i + 1] = v;
+    } else {
+      this.cells[2 * i + 1] = NaN;
+      this.objects.set(i, v);
     }
   }
 
   get(k: number): V | undefined {
     const i = this.find(k);
-    return i < 0 ? undefined : (this.slots[2 * i + 1] as V);
+    return i < 0 ? undefined : this.valueAt(i);
   }
 
   has(k: number): boolean {
@@ -181,24 +216,25 @@ class IntTable<V> {
 
   /** One probe for `k`: the value it held (replaced by `v` if `replace`), or ABSENT when `v` was inserted. */
   private put(k: number, v: V, replace: boolean): V | typeof ABSENT {
-    const slots = this.slots;
+    const cells = this.cells;
     const mask = this.mask;
+    const want = k + KEY_BIAS;
     let tomb = -1;
     let i = mix(k) & mask;
     for (; ; i = (i + 1) & mask) {
-      const s = slots[2 * i];
-      if (s === k) {
-        const was = slots[2 * i + 1] as V;
-        if (replace) slots[2 * i + 1] = v;
+      const c = cells[2 * i]!;
+      if (c === want) {
+        const was = this.valueAt(i);
+        if (replace) this.store(i, v);
         return was;
       }
-      if (s === undefined) break;
-      if (s === GONE && tomb < 0) tomb = i;
+      if (c === 0) break;
+      if (c === GONE && tomb < 0) tomb = i;
     }
     if (tomb >= 0) i = tomb;
     else this.used++;
-    slots[2 * i] = k;
-    slots[2 * i + 1] = v;
+    cells[2 * i] = want;
+    this.store(i, v);
     this.size++;
     if (this.used * 2 > this.mask + 1) this.resize();
     return ABSENT;
@@ -207,35 +243,33 @@ class IntTable<V> {
   delete(k: number): boolean {
     const i = this.find(k);
     if (i < 0) return false;
-    this.slots[2 * i] = GONE;
-    this.slots[2 * i + 1] = undefined;
+    const cells = this.cells;
+    if (cells[2 * i + 1] !== cells[2 * i + 1]) this.objects.delete(i);
+    cells[2 * i] = GONE;
+    cells[2 * i + 1] = 0;
     this.size--;
     return true;
   }
 
   /** Calls `fn` for every key; `fn` may delete keys or set the values of keys held, not add keys. */
   forEach(fn: (v: V, k: number) => void): void {
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i += 2) {
-      const k = slots[i];
-      if (typeof k === "number") fn(slots[i + 1] as V, k);
+    const cells = this.cells;
+    for (let i = 0; 2 * i < cells.length; i++) {
+      const c = cells[2 * i]!;
+      if (c > 0) fn(this.valueAt(i), c - KEY_BIAS);
     }
   }
 
   /** Replaces every value by what `fn` returns for it (`fn` must not change the table). */
   updateEach(fn: (v: V, k: number) => V): void {
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i += 2) {
-      const k = slots[i];
-      if (typeof k === "number") slots[i + 1] = fn(slots[i + 1] as V, k);
-    }
-  }
-
-  *entries(): IterableIterator<[number, V]> {
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i += 2) {
-      const k = slots[i];
-      if (typeof k === "number") yield [k, slots[i + 1] as V];
+    const cells = this.cells;
+    for (let i = 0; 2 * i < cells.length; i++) {
+      const c = cells[2 * i]!;
+      if (c > 0) {
+        const was = this.valueAt(i);
+        const next = fn(was, c - KEY_BIAS);
+        if (next !== was) this.store(i, next);
+      }
     }
   }
 
@@ -243,18 +277,23 @@ class IntTable<V> {
   private resize(): void {
     let capacity = MIN_CAPACITY;
     while (capacity < 4 * this.size) capacity *= 2;
-    const old = this.slots;
-    const slots = new Array<unknown>(2 * capacity).fill(undefined);
+    const old = this.cells;
+    const oldObjects = this.objects;
+    const cells = new Float64Array(2 * capacity);
+    const objects = new Map<number, V>();
     const mask = capacity - 1;
-    for (let j = 0; j < old.length; j += 2) {
-      const k = old[j];
-      if (typeof k !== "number") continue;
-      let i = mix(k) & mask;
-      while (slots[2 * i] !== undefined) i = (i + 1) & mask;
-      slots[2 * i] = k;
-      slots[2 * i + 1] = old[j + 1];
+    for (let j = 0; 2 * j < old.length; j++) {
+      const c = old[2 * j]!;
+      if (c <= 0) continue;
+      let i = mix(c - KEY_BIAS) & mask;
+      while (cells[2 * i] !== 0) i = (i + 1) & mask;
+      cells[2 * i] = c;
+      const v = old[2 * j + 1]!;
+      cells[2 * i + 1] = v;
+      if (v !== v) objects.set(i, oldObjects.get(j)!);
     }
-    this.slots = slots;
+    this.cells = cells;
+    this.objects = objects;
     this.mask = mask;
     this.used = this.size;
   }
@@ -506,7 +545,11 @@ export class RouteKeyMap<V> implements KeyMap<V> {
     for (const g of this.order) {
       for (let len = 0; len < g.byLen.length; len++) {
         const m = g.byLen[len];
-        if (m !== undefined) for (const [addr, v] of m.entries()) yield at.at(g, addr, len, v);
+        if (m === undefined) continue;
+        for (let i = 0; i < m.slots; i++) {
+          const addr = m.keyAt(i);
+          if (addr !== undefined) yield at.at(g, addr, len, m.valueAt(i));
+        }
       }
     }
     for (const [k, v] of this.other) yield at.other(k, v);
@@ -525,7 +568,11 @@ export class RouteKeyMap<V> implements KeyMap<V> {
     for (const g of this.order) {
       for (let len = 0; len < g.byLen.length; len++) {
         const m = g.byLen[len];
-        if (m !== undefined) for (const [addr, v] of m.entries()) yield [v4Key(g, addr, len), v];
+        if (m === undefined) continue;
+        for (let i = 0; i < m.slots; i++) {
+          const addr = m.keyAt(i);
+          if (addr !== undefined) yield [v4Key(g, addr, len), m.valueAt(i)];
+        }
       }
     }
     yield* this.other;

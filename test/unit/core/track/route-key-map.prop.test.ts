@@ -42,43 +42,63 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constantFrom("walk" as const, "update" as const), del: fc.integer({ min: 2, max: 5 }), bump: fc.integer({ min: 2, max: 5 }) }), weight: 1 },
 );
 
-function sameContent(m: RouteKeyMap<number>, model: Map<string, number>, probes: readonly string[]): void {
+// Values as the map holds them: the integers themselves, or (mixed) also arrays, boxes and
+// fractions; the numeric tables keep objects apart from their number cells. One object per
+// integer, so identity is stable for toBe.
+const BOXES = new Map<number, unknown>();
+const ENCODINGS: Record<string, { enc: (v: number) => unknown; dec: (x: unknown) => number }> = {
+  "integers": { enc: (v) => v, dec: (x) => x as number },
+  "integers, arrays, boxes and fractions": {
+    enc: (v) => {
+      if (v % 2 === 0) return v;
+      if (v % 3 === 0) return v + 0.5; // a number, held in its cell as any number but NaN
+      if (!BOXES.has(v)) BOXES.set(v, v % 5 === 0 ? [v] : { v });
+      return BOXES.get(v);
+    },
+    dec: (x) => (typeof x === "number" ? (Number.isInteger(x) ? x : x - 0.5) : Array.isArray(x) ? (x[0] as number) : (x as { v: number }).v),
+  },
+};
+
+const PLAIN = ENCODINGS.integers!;
+
+function sameContent(m: RouteKeyMap<unknown>, model: Map<string, number>, probes: readonly string[], enc: (v: number) => unknown, dec: (x: unknown) => number): void {
   expect(m.size).toBe(model.size);
-  const entries = [...m];
+  const entries = [...m].map(([k, x]) => [k, dec(x)] as const);
   expect(new Map(entries)).toEqual(model);
   expect(entries.length).toBe(model.size); // no key twice
   expect([...m.keys()].sort()).toEqual([...model.keys()].sort());
   const walked: Array<[string, number]> = [];
-  m.forEach((v, k) => walked.push([k, v]));
+  m.forEach((v, k) => walked.push([k, dec(v)]));
   expect(new Map(walked)).toEqual(model);
   for (const k of probes) {
-    expect(m.get(k)).toBe(model.get(k));
+    expect(m.get(k)).toBe(model.has(k) ? enc(model.get(k)!) : undefined);
     expect(m.has(k)).toBe(model.has(k));
   }
 }
 
 describe("RouteKeyMap", () => {
-  it("holds what a Map<string, V> holds after any sets, deletes and walks that change it", () => {
+  it.each(Object.entries(ENCODINGS))("holds what a Map<string, V> holds after any sets, deletes and walks that change it (values: %s)", (_name, { enc, dec }) => {
     fc.assert(fc.property(fc.array(op, { maxLength: 120 }), fc.uniqueArray(anyKey, { minLength: 1, maxLength: 12 }), (ops, pool) => {
       const keyOf = (i: number): string => pool[i % pool.length]!;
-      const m = new RouteKeyMap<number>();
+      const m = new RouteKeyMap<unknown>();
       const model = new Map<string, number>();
       for (const o of ops) {
         if (o.op === "set") {
-          m.set(keyOf(o.key), o.value);
+          m.set(keyOf(o.key), enc(o.value));
           model.set(keyOf(o.key), o.value);
         } else if (o.op === "setIfAbsent") {
           const was = model.get(keyOf(o.key));
-          expect(m.setIfAbsent(keyOf(o.key), o.value)).toBe(was);
+          expect(m.setIfAbsent(keyOf(o.key), enc(o.value))).toBe(was === undefined ? undefined : enc(was));
           if (was === undefined) model.set(keyOf(o.key), o.value);
         } else if (o.op === "delete") {
           expect(m.delete(keyOf(o.key))).toBe(model.delete(keyOf(o.key)));
         } else if (o.op === "update") {
           // Every value replaced in place; the keys asked for are the entries' own.
           const asked: Array<[string, number]> = [];
-          m.updateEach((v, key) => {
+          m.updateEach((x, key) => {
+            const v = dec(x);
             if (Math.abs(v) % o.del === 0) asked.push([key(), v]);
-            return v * 3 + o.bump;
+            return enc(v * 3 + o.bump);
           });
           for (const [k, v] of asked) expect(model.get(k)).toBe(v);
           expect(asked.length).toBe([...model.values()].filter((v) => Math.abs(v) % o.del === 0).length);
@@ -90,7 +110,8 @@ describe("RouteKeyMap", () => {
           const atStart = new Set(model.keys());
           const visited: string[] = [];
           let i = 0;
-          m.forEach((v, k) => {
+          m.forEach((x, k) => {
+            const v = dec(x);
             visited.push(k);
             if (/^4\|\d+\|\d+\.\d+\.\d+\.\d+\/\d+\|\d+\|\d+$/.test(k)) expect(parseRouteKey(k)).toEqual(splitV4(k));
             i++;
@@ -98,14 +119,14 @@ describe("RouteKeyMap", () => {
               m.delete(k);
               model.delete(k);
             } else if (i % walk.bump === 0) {
-              m.set(k, v + 100);
+              m.set(k, enc(v + 100));
               model.set(k, v + 100);
             }
           });
           expect(visited.length).toBe(atStart.size);
           expect(new Set(visited)).toEqual(atStart);
         }
-        sameContent(m, model, pool);
+        sameContent(m, model, pool, enc, dec);
       }
     }), { numRuns: runs(300) });
   });
@@ -133,17 +154,17 @@ describe("RouteKeyMap", () => {
         model.set(k, i);
       });
       m.get("6|254|::/0|0"); // read another key: what follows reads its text
-      sameContent(m, model, [...model.keys()].map((k) => `${k} `.slice(0, -1)));
+      sameContent(m, model, [...model.keys()].map((k) => `${k} `.slice(0, -1)), PLAIN.enc, PLAIN.dec);
     }), { numRuns: runs(300) });
   });
 
-  it("keeps its content through growth, tombstones and their reuse", () => {
-    const m = new RouteKeyMap<number>();
+  it.each(Object.entries(ENCODINGS))("keeps its content through growth, tombstones and their reuse (values: %s)", (_name, { enc, dec }) => {
+    const m = new RouteKeyMap<unknown>();
     const model = new Map<string, number>();
     const key = (i: number): string => routeKey({ family: 4, table: 254, dst: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, tos: 0, metric: 0 });
     for (let round = 0; round < 4; round++) {
       for (let i = 0; i < 3000; i++) {
-        m.set(key(i * 7 + round), i);
+        m.set(key(i * 7 + round), enc(i));
         model.set(key(i * 7 + round), i);
       }
       for (let i = 0; i < 3000; i += 2) {
@@ -152,7 +173,7 @@ describe("RouteKeyMap", () => {
       }
       expect(m.delete(key(7 * 3000 + 99))).toBe(false);
     }
-    sameContent(m, model, [key(0), key(1), key(7), key(14)]);
+    sameContent(m, model, [key(0), key(1), key(7), key(14)], enc, dec);
     // Emptied and refilled: every slot a tombstone or a key, and still exact.
     for (const k of [...model.keys()]) {
       m.delete(k);
@@ -160,10 +181,10 @@ describe("RouteKeyMap", () => {
     }
     expect(m.size).toBe(0);
     for (let i = 0; i < 100; i++) {
-      m.set(key(i), -i);
+      m.set(key(i), enc(-i));
       model.set(key(i), -i);
     }
-    sameContent(m, model, [key(0), key(99), key(100)]);
+    sameContent(m, model, [key(0), key(99), key(100)], enc, dec);
   });
 
   it("stores routeKey's IPv4 keys by number and any other text as itself", () => {
