@@ -48,19 +48,32 @@ export class RouteTracker {
       this.index.liveChanged(k, b, a, (b.length === 0) !== (a.length === 0) ? this.protected.get(k) : undefined);
     }, this.codec);
     // A first load of a million routes: the common key changes counts only, taken without
-    // building its route or printing its key (every key is dirty then: nothing to mark).
+    // building its route or printing its key (every key is dirty then: nothing to mark). An
+    // IPv6 key (held as text) is split for its family, table and metric.
     const counted: { -readonly [K in keyof LiveCounted]: LiveCounted[K] } = { family: 4, table: 0, metric: 0, protocol: 0, prefsrc: undefined };
+    const place = (at: KeyAt): void => {
+      if (at.v4) {
+        counted.family = 4;
+        counted.table = at.table;
+        counted.metric = at.metric;
+      } else {
+        const parts = parseRouteKey(at.key());
+        counted.family = parts.family;
+        counted.table = parts.table;
+        counted.metric = parts.metric;
+      }
+    };
     this.live.takeFirstLoads((e, at) => {
-      if (!at.v4 || !this.dirty().everything || this.protected.encodedAtAt(at) !== undefined) return false;
-      counted.table = at.table;
-      counted.metric = at.metric;
+      if (!this.dirty().everything || this.protected.encodedAtAt(at) !== undefined) return false;
+      place(at);
       counted.protocol = this.codec.protocolOf(e);
       counted.prefsrc = this.codec.prefsrcOf(e);
       return this.index.countPlainLive(counted);
     });
     this.protected.takeFirstLoads((_e, at) => {
-      if (!at.v4 || !this.dirty().everything || !this.live.hasAt(at)) return false; // a missing key is indexed by its text
-      this.index.countPresentProtected({ family: 4, table: at.table, metric: at.metric });
+      if (!this.dirty().everything || !this.live.hasAt(at)) return false; // a missing key is indexed by its text
+      place(at);
+      this.index.countPresentProtected(counted);
       return true;
     });
   }
