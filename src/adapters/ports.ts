@@ -150,6 +150,11 @@ export interface Dataplane {
   readAddresses(): Promise<InterfaceAddress[]>;
   /** Every link. */
   readLinks(): Promise<LinkInfo[]>;
+  /**
+   * Optional: readLinks and readAddresses from one read (one `ip address show` lists both): a
+   * full pass asks for both at once.
+   */
+  readLinksAndAddresses?(): Promise<{ links: LinkInfo[]; addresses: InterfaceAddress[] }>;
   /** rp_filter, send_redirects and accept_redirects of `all`, `default` and every interface. */
   readSysctls(names?: readonly SysctlName[]): Promise<SysctlReading[]>;
   /** Applies ops in order; never throws for one op failing (see each result). */

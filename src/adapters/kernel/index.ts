@@ -1,7 +1,6 @@
 // The kernel Dataplane: iproute2 for routes, rules, links and addresses; /proc for sysctls; all
 // of it optionally inside one network namespace.
 import type { Route } from "../../core/model/route.js";
-import type { Rule } from "../../core/model/rule.js";
 import type { Family } from "../../core/net/ip.js";
 import { DEFAULT_PROTOCOL } from "../../core/ownership.js";
 import { assertIntegerInRange } from "../../core/render/tokens.js";
@@ -64,9 +63,8 @@ export function createKernelDataplane(opts: KernelDataplaneOptions): KernelDatap
       return counts.reduce((a, b) => a + b, 0);
     },
     async readRules(family) {
-      const out: Rule[] = [];
-      for (const f of families(family)) out.push(...await readRules(ip, f));
-      return out;
+      // Both families at once (two `ip` processes), in family order.
+      return (await Promise.all(families(family).map((f) => readRules(ip, f)))).flat();
     },
     async readAddresses() {
       return (await readLinksAndAddresses(ip)).addresses;
@@ -74,6 +72,7 @@ export function createKernelDataplane(opts: KernelDataplaneOptions): KernelDatap
     async readLinks() {
       return (await readLinksAndAddresses(ip)).links;
     },
+    readLinksAndAddresses: () => readLinksAndAddresses(ip),
     readSysctls: (names) => readSysctls(proc, names),
     apply: (ops, applyOpts) => applyOps({ ip, proc, ownProtocol, spoolDir: opts.spoolDir, ...(sessions ? { sessions } : {}) }, ops, applyOpts),
     close: async () => { await sessions?.close(); },
