@@ -565,16 +565,6 @@ export class RouteKeyMap<V> implements KeyMap<V> {
   }
 
   *[Symbol.iterator](): IterableIterator<[string, V]> {
-    for (const g of this.order) {
-      for (let len = 0; len < g.byLen.length; len++) {
-        const m = g.byLen[len];
-        if (m === undefined) continue;
-        for (let i = 0; i < m.slots; i++) {
-          const addr = m.keyAt(i);
-          if (addr !== undefined) yield [v4Key(g, addr, len), m.valueAt(i)];
-        }
-      }
-    }
-    yield* this.other;
+    for (const at of this.entriesAt()) yield [at.key(), at.value as V];
   }
 }
