@@ -34,7 +34,7 @@ export interface KeyMap<V> {
   forEach(fn: (value: V, key: string) => void): void;
   /**
    * Replaces every value by what `fn` returns for it, in place; `key()` gives the entry's key
-   * text, printed only when asked (RouteKeyMap). `fn` must not change the map.
+   * text, printed only when asked (RouteKeyMap), during the call. `fn` must not change the map.
    */
   updateEach?(fn: (value: V, key: () => string) => V): void;
   keys(): IterableIterator<string>;
@@ -522,8 +522,16 @@ export class RouteKeyMap<V> implements KeyMap<V> {
   }
 
   updateEach(fn: (value: V, key: () => string) => V): void {
+    // One key function for the whole walk, not a closure per entry: it prints the entry at hand.
+    const at = new WalkAt<V>();
+    const key = (): string => at.key();
     for (const g of this.order) {
-      for (let len = 0; len < g.byLen.length; len++) g.byLen[len]?.updateEach((v, addr) => fn(v, () => v4Key(g, addr, len)));
+      for (let len = 0; len < g.byLen.length; len++) {
+        g.byLen[len]?.updateEach((v, addr) => {
+          at.at(g, addr, len, v);
+          return fn(v, key);
+        });
+      }
     }
     for (const [k, v] of this.other) {
       const next = fn(v, () => k);
