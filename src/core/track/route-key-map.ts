@@ -148,7 +148,7 @@ function mix(k: number): number {
 class IntTable<V> {
   private cells = new Float64Array(2 * MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
-  /** Values that are not safe integers, by slot. */
+  /** Values that are not numbers (or are NaN), by slot; their cells hold NaN. */
   private objects = new Map<number, V>();
   /** Keys held. */
   size = 0;
@@ -514,11 +514,7 @@ export class RouteKeyMap<V> implements KeyMap<V> {
   }
 
   forEach(fn: (value: V, key: string) => void): void {
-    for (let gi = 0; gi < this.order.length; gi++) {
-      const g = this.order[gi]!;
-      for (let len = 0; len < g.byLen.length; len++) g.byLen[len]?.forEach((v, addr) => fn(v, v4Key(g, addr, len)));
-    }
-    this.other.forEach(fn);
+    this.forEachAt((v, at) => fn(v, at.key()));
   }
 
   updateEach(fn: (value: V, key: () => string) => V): void {
