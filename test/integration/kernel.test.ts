@@ -9,6 +9,7 @@ import { netnsSkipReason } from "../support/netns-skip.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKernelDataplane, type KernelDataplane } from "../../src/adapters/kernel/index.js";
 import type { KernelChange, KernelWatch } from "../../src/adapters/ports.js";
+import { CONF_DIR, exchangeProcFiles } from "../../src/adapters/proc-files.js";
 import { writeSysctls } from "../../src/adapters/sysctl.js";
 import { isFibwardenError } from "../../src/core/errors.js";
 import { addressesEqual, type InterfaceAddress } from "../../src/core/model/address.js";
@@ -164,6 +165,17 @@ describe.skipIf(SKIP !== undefined)("kernel adapter in namespace (real ip, real 
       expect(get("v1.10", "send_redirects")?.value).toBe(1);
       expect(get("all", "rp_filter")).toMatchObject({ value: 1, effective: 1 });
       expect(read.slice(0, 3).map((s) => s.iface)).toEqual(["all", "all", "all"]);
+      // That read is grep's (one process for every file); the Node helper reads each file named
+      // by it to the same text, and grep listed every interface directory there is.
+      const target = { netns: NS, ipPath: "ip", timeoutMs: 10_000 };
+      const names = ["rp_filter", "send_redirects", "accept_redirects"];
+      const each = await exchangeProcFiles(target, { list: true, writes: [], reads: [], readEach: names });
+      const listing = await exchangeProcFiles(target, { list: true, writes: [], reads: [] });
+      expect([...(each.list ?? [])].sort()).toEqual([...(listing.list ?? [])].sort());
+      expect(each.list).toEqual(expect.arrayContaining(["all", "default", "lo", "v0", "v1.10"]));
+      const paths = (each.list ?? []).flatMap((iface) => names.map((n) => `${CONF_DIR}${iface}/${n}`));
+      const byHelper = await exchangeProcFiles(target, { list: false, writes: [], reads: paths });
+      expect(each.each?.flat()).toEqual(byHelper.reads);
       // The host was not touched: its conf.all.rp_filter is whatever it was, read in-process here.
       const host = readFileSync("/proc/sys/net/ipv4/conf/all/rp_filter", "utf8").trim();
       expect(["0", "1", "2"]).toContain(host);
