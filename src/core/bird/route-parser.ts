@@ -226,7 +226,7 @@ export class RouteParser extends ReplyConsumer {
     // time: no space inside (a `from X` or a two-word time format goes the slow way)
     if (text.indexOf(" ", sp + 1) < close && text.indexOf(" ", sp + 1) >= 0) return undefined;
     const sinceText = text.slice(sp + 1, close);
-    const since = sinceText === this.prevSince ? this.prevSince : this.strings.intern(sinceText);
+    const since = sinceText === this.prevSince ? this.prevSince : this.strings.short(sinceText);
     this.prevSince = since;
     let p = close + 1;
     let primary = false;
@@ -248,7 +248,7 @@ export class RouteParser extends ReplyConsumer {
     if (p < text.length) {
       if (text.charCodeAt(p) !== CC_SPACE || text.charCodeAt(p + 1) !== 91 || text.charCodeAt(text.length - 1) !== 93) return undefined;
       const sumText = text.slice(p + 2, text.length - 1);
-      summary = sumText === this.prevSummary ? this.prevSummary : this.strings.intern(sumText);
+      summary = sumText === this.prevSummary ? this.prevSummary : this.strings.short(sumText);
       this.prevSummary = summary;
     }
     return { dest: hd.dest, nexthop: undefined, protocol: hd.protocol, since, from: undefined, primary, syncError, preference, summary, info: undefined };
