@@ -314,6 +314,8 @@ async function measurePassLab(lab: PassLab, configPath: string): Promise<BenchRo
   const d: number[] = [];
   const e: number[] = [];
   const loads: number[] = [];
+  /** This process's live heap before each (d): the read's collections scan it (see the BIRD notes in docs/performance.md). */
+  const heaps: number[] = [];
   let bytes = 0;
   const dRoutes = new Set<number>();
   const eRoutes = new Set<number>();
@@ -328,6 +330,7 @@ async function measurePassLab(lab: PassLab, configPath: string): Promise<BenchRo
     gc?.();
     c.push(await runPlanProcess(configPath));
     gc?.();
+    heaps.push(process.memoryUsage().heapUsed);
     const pr = await portRead(socket, lab.kernelProtocol);
     d.push(pr.ms);
     dRoutes.add(pr.routes);
@@ -336,7 +339,7 @@ async function measurePassLab(lab: PassLab, configPath: string): Promise<BenchRo
     e.push(kr.ms);
     eRoutes.add(kr.routes);
     log(`${label} round ${r + 1}/${RUNS}: (a) ${a[r]!.toFixed(0)} ms, (b) ${b[r]!.toFixed(0)} ms, (c) ${c[r]!.ms.toFixed(0)} ms ` +
-      `peak ${c[r]!.maxRssKiB === undefined ? "?" : mb(c[r]!.maxRssKiB!).toFixed(0)} MB, (d) ${d[r]!.toFixed(0)} ms, (e) ${e[r]!.toFixed(0)} ms`);
+      `peak ${c[r]!.maxRssKiB === undefined ? "?" : mb(c[r]!.maxRssKiB!).toFixed(0)} MB, (d) ${d[r]!.toFixed(0)} ms (bench heap ${(heaps[r]! / 1e6).toFixed(0)} MB), (e) ${e[r]!.toFixed(0)} ms`);
   }
   const bad = [...new Set(c.flatMap((x) => planProblems(lab, x)))];
   if (bad.length > 0) warn(`${label}: reconcile --plan: ${bad.join("; ")}`);
