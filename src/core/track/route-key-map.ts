@@ -273,17 +273,10 @@ class IntTable<V> {
     }
   }
 
-  /**
-   * Rehashes (tombstones dropped) into the smallest capacity at least 3x the keys: a table that
-   * grew full (half its slots) doubles and is a quarter full again, so at least a sixth of its
-   * slots take new keys before the next rehash, even when deletes and inserts alternate (each
-   * rehash is paid for by that many operations). At 4x (before) a growing table quadrupled: an
-   * eighth full after, 64 MB for a million keys instead of 32, and every page of a new table is
-   * a page fault when first written (about 40 ms of the 100k-route first loads, profile).
-   */
+  /** Rehashes into a capacity that holds the keys at most a quarter full (tombstones dropped). */
   private resize(): void {
     let capacity = MIN_CAPACITY;
-    while (capacity < 3 * this.size) capacity *= 2;
+    while (capacity < 4 * this.size) capacity *= 2;
     const old = this.cells;
     const oldObjects = this.objects;
     const cells = new Float64Array(2 * capacity);
