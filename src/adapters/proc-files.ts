@@ -209,9 +209,11 @@ async function readEachInNamespace(target: ProcTarget & { netns: string }, names
     stripFinalNewline: false,
     env: { LC_ALL: "C" },
   });
-  // grep: 0 lines read, 1 none, 2 some file unreadable (each named on stderr). Anything else is
-  // `ip netns exec` failing (no such namespace, no grep) or a signal.
-  if (r.failed && !(r.exitCode === 1 || r.exitCode === 2) || r.timedOut || r.isTerminated) {
+  // grep: 0 lines read, 1 none, 2 some file unreadable (each named on stderr; a message of any
+  // other shape, e.g. `ip netns exec`'s own, fails the parse). Any other exit is `ip netns exec`
+  // failing (no such namespace, no grep) or a signal.
+  const grepAnswered = r.exitCode === 0 || r.exitCode === 1 || r.exitCode === 2;
+  if (!grepAnswered || r.timedOut || r.isTerminated) {
     const why = r.timedOut ? `timed out after ${target.timeoutMs} ms` : r.exitCode !== undefined ? `exited with ${r.exitCode}` : r.shortMessage;
     throw new FibwardenError("FW_SYSCTL", `\`${command}\` ${why}${r.stderr ? `: ${String(r.stderr).trim()}` : ""}`, {
       cause: r, retryable: r.timedOut, details: { command, netns: target.netns },
