@@ -47,7 +47,8 @@ function denseRouteArb(protocol: fc.Arbitrary<number>, table: fc.Arbitrary<numbe
     six: fc.boolean(), d: fc.nat(2), table, protocol, m: fc.nat(1), type: fc.constantFrom("unicast", "unicast", "unicast", "blackhole") as fc.Arbitrary<"unicast" | "blackhole">,
     gw: fc.boolean(), dev: fc.constantFrom("eth0", "eth1"), src: fc.constantFrom(undefined, undefined, 0, 1), tos: fc.constantFrom(0, 0, 0, 8),
   }).map(({ six, d, table: t, protocol: proto, m, type, gw, dev, src, tos }) => {
-    const dst = six ? ["fd00::/64", "fd00:1::/64", "fd00:100::1/128"][d]! : ["10.0.0.0/24", "10.0.1.0/24", "192.168.100.1/32"][d]!;
+    // fd00:1::/48 is held as numbers by RouteKeyMap (52 bits or fewer), the others as text.
+    const dst = six ? ["fd00::/64", "fd00:1::/48", "fd00:100::1/128"][d]! : ["10.0.0.0/24", "10.0.1.0/24", "192.168.100.1/32"][d]!;
     const vips = VIPS[six ? 6 : 4];
     return makeRoute({ family: six ? 6 : 4, dst, table: t, protocol: proto, type, metric: six ? [1024, 32][m]! : [0, 32][m]!, tos: six ? 0 : tos,
       nexthops: type === "unicast" ? [{ dev, ...(gw ? { gateway: six ? "fd00:1::1" : "10.1.1.1" } : {}) }] : [],

@@ -103,34 +103,34 @@ function hexDigit(c: number): number {
   return -1;
 }
 
+/** The eight groups of the IPv6 address scanIPv6 last read (module scratch: nothing allocated per call). */
+const groups = [0, 0, 0, 0, 0, 0, 0, 0];
+
 /**
- * The canonical form of an IPv6 prefix or host address when `text` is already in it (RFC 5952:
- * lowercase, no leading zeros, `::` for the first longest run of two or more zero groups; no
- * host bits set; a canonical length), as BIRD and iproute2 print them; else undefined. Scans the
- * text once: the general parser (split, regexes, then formatting again) cost 2.2 µs a prefix,
- * most of BIRD's IPv6 export parse.
+ * Reads `text` as a canonical IPv6 prefix or host address (RFC 5952: lowercase, no leading zeros,
+ * `::` for the first longest run of two or more zero groups; no host bits set; a canonical
+ * length) into `groups`: its prefix length, or -1 when the text is not in that form.
  */
-export function fastCanonicalIPv6Prefix(text: string): string | undefined {
+function scanIPv6(text: string): number {
   const slash = text.indexOf("/");
   const end = slash < 0 ? text.length : slash;
   let len = 128;
   if (slash >= 0) {
     const digits = text.length - slash - 1;
-    if (digits < 1 || digits > 3) return undefined;
+    if (digits < 1 || digits > 3) return -1;
     len = 0;
     for (let i = slash + 1; i < text.length; i++) {
       const d = text.charCodeAt(i) - 48;
-      if (d < 0 || d > 9 || (i === slash + 1 && d === 0 && digits > 1)) return undefined;
+      if (d < 0 || d > 9 || (i === slash + 1 && d === 0 && digits > 1)) return -1;
       len = len * 10 + d;
     }
-    if (len > 128) return undefined;
+    if (len > 128) return -1;
   }
-  const groups = [0, 0, 0, 0, 0, 0, 0, 0];
   let n = 0;
   let gap = -1;
   let i = 0;
   if (text.charCodeAt(0) === 58) { // leading `::`
-    if (text.charCodeAt(1) !== 58) return undefined;
+    if (text.charCodeAt(1) !== 58) return -1;
     gap = 0;
     i = 2;
   }
@@ -143,32 +143,135 @@ export function fastCanonicalIPv6Prefix(text: string): string | undefined {
       value = value * 16 + d;
     }
     const width = i - start;
-    if (width < 1 || width > 4 || (width > 1 && text.charCodeAt(start) === 48) || n === 8) return undefined;
+    if (width < 1 || width > 4 || (width > 1 && text.charCodeAt(start) === 48) || n === 8) return -1;
     groups[n++] = value;
     if (i === end) break;
-    if (text.charCodeAt(i) !== 58) return undefined;
+    if (text.charCodeAt(i) !== 58) return -1;
     i++;
-    if (i === end) return undefined; // a trailing single colon
+    if (i === end) return -1; // a trailing single colon
     if (text.charCodeAt(i) === 58) {
-      if (gap >= 0) return undefined;
+      if (gap >= 0) return -1;
       gap = n;
       i++;
     }
   }
   const fill = gap < 0 ? 0 : 8 - n;
-  if (gap < 0 ? n !== 8 : fill < 2) return undefined;
+  if (gap < 0 ? n !== 8 : fill < 2) return -1;
   if (gap >= 0) {
     for (let k = n - 1; k >= gap; k--) groups[k + fill] = groups[k]!;
     for (let k = gap; k < gap + fill; k++) groups[k] = 0;
   }
   // `::` must stand for the first longest run of zero groups (and nothing shorter than two).
   const { start: bestStart, length: bestLen } = longestZeroRun(groups);
-  if (bestLen >= 2 ? bestStart !== gap || bestLen !== fill : gap >= 0) return undefined;
+  if (bestLen >= 2 ? bestStart !== gap || bestLen !== fill : gap >= 0) return -1;
   for (let k = 0; k < 8; k++) {
     const bits = Math.max(0, Math.min(16, len - k * 16));
-    if (bits < 16 && (groups[k]! & (0xffff >> bits)) !== 0) return undefined; // host bits: the general path says why
+    if (bits < 16 && (groups[k]! & (0xffff >> bits)) !== 0) return -1; // host bits: the general path says why
   }
-  return slash < 0 ? `${text}/128` : text;
+  return len;
+}
+
+/** Longest IPv6 prefix whose network fits a number exactly (its first 52 bits: 2^52 values). */
+export const IPV6_NET_MAX_LEN = 52;
+
+/**
+ * The first 52 bits of the address in `groups` as an integer (exact in a double), or -1 when any
+ * later bit is set.
+ */
+function netOfGroups(): number {
+  if ((groups[3]! & 0x0fff) !== 0 || groups[4] !== 0 || groups[5] !== 0 || groups[6] !== 0 || groups[7] !== 0) return -1;
+  return ((groups[0]! * 65536 + groups[1]!) * 65536 + groups[2]!) * 16 + (groups[3]! >>> 12);
+}
+
+/**
+ * The canonical form of an IPv6 prefix or host address when `text` is already in it (see
+ * scanIPv6), as BIRD and iproute2 print them; else undefined. Scans the text once: the general
+ * parser (split, regexes, then formatting again) cost 2.2 µs a prefix, most of BIRD's IPv6
+ * export parse. A prefix of at most IPV6_NET_MAX_LEN bits is remembered with its network
+ * (lastCanonicalIPv6), as rememberCanonicalIPv4 remembers an IPv4 one.
+ */
+export function fastCanonicalIPv6Prefix(text: string): string | undefined {
+  const len = scanIPv6(text);
+  if (len < 0) return undefined;
+  if (text.indexOf("/") < 0) return `${text}/128`;
+  if (len <= IPV6_NET_MAX_LEN) {
+    prevV6 = lastV6;
+    prevV6Net = lastV6Net;
+    lastV6 = text;
+    lastV6Net = netOfGroups();
+    lastV6Len = len;
+  }
+  return text;
+}
+
+// The two IPv6 prefixes last found canonical with a network that fits a number (see
+// rememberCanonicalIPv4 for why two), each with its network; their lengths are in the text.
+let lastV6: string | undefined;
+let lastV6Net = -1;
+let lastV6Len = 0;
+let prevV6: string | undefined;
+let prevV6Net = -1;
+
+/** The network (first 52 bits, an integer) that ipv6PrefixNet read last; its length is the return value. */
+export let ipv6Net = 0;
+
+/**
+ * The prefix length of `text` when it is a canonical IPv6 prefix with its length and at most
+ * IPV6_NET_MAX_LEN bits (`2001:db8::/32`), its network then in `ipv6Net`; else -1. Answers from
+ * the two prefixes last found canonical by fastCanonicalIPv6Prefix without reading the text again.
+ */
+export function ipv6PrefixNet(text: string): number {
+  if (text === lastV6 && lastV6Net >= 0) {
+    ipv6Net = lastV6Net;
+    return lastV6Len;
+  }
+  if (text === prevV6 && prevV6Net >= 0) {
+    ipv6Net = prevV6Net;
+    return prefixLengthOf(text);
+  }
+  if (text.indexOf("/") < 0) return -1;
+  const len = scanIPv6(text);
+  if (len < 0 || len > IPV6_NET_MAX_LEN) return -1;
+  const net = netOfGroups();
+  if (net < 0) return -1;
+  ipv6Net = net;
+  return len;
+}
+
+/** The decimal length after the slash of a prefix already found canonical. */
+function prefixLengthOf(text: string): number {
+  let len = 0;
+  for (let i = text.indexOf("/") + 1; i < text.length; i++) len = len * 10 + (text.charCodeAt(i) - 48);
+  return len;
+}
+
+/** Hex texts of 0-65535, made on first use. */
+const HEX: string[] = [];
+const hex = (g: number): string => HEX[g] ?? (HEX[g] = g.toString(16));
+
+/** Decimal texts of the lengths 0-52 after their `::/`. */
+const TAILS: readonly string[] = Array.from({ length: IPV6_NET_MAX_LEN + 1 }, (_, len) => `::/${len}`);
+
+/**
+ * The canonical text (RFC 5952, as scanIPv6 accepts it) of the prefix whose first 52 bits are
+ * `net` (an integer, later bits zero) and whose length is `len` (at most IPV6_NET_MAX_LEN). The
+ * last four groups are zero, so the longest run of zero groups is the one that ends the address
+ * (four or more; any other is inside the first four, three at most): the text is the groups up to
+ * the last that is not zero, then `::`.
+ */
+export function formatIPv6Net(net: number, len: number): string {
+  const hi = Math.floor(net / 2 ** 20); // the first 32 bits
+  const lo = net % 2 ** 20; // the next 20 bits
+  const g0 = Math.floor(hi / 65536);
+  const g1 = hi % 65536;
+  const g2 = Math.floor(lo / 16);
+  const g3 = (lo % 16) * 4096;
+  const tail = TAILS[len]!;
+  if (g3 !== 0) return `${hex(g0)}:${hex(g1)}:${hex(g2)}:${hex(g3)}${tail}`;
+  if (g2 !== 0) return `${hex(g0)}:${hex(g1)}:${hex(g2)}${tail}`;
+  if (g1 !== 0) return `${hex(g0)}:${hex(g1)}${tail}`;
+  if (g0 !== 0) return `${hex(g0)}${tail}`;
+  return tail;
 }
 
 /** canonicalPrefix with the IPv4 and IPv6 fast paths; same results and errors. */

@@ -1,7 +1,9 @@
-// A map from route keys to values that stores IPv4 keys as numbers: per (table, TOS, metric) and
-// prefix length, a hash table from the destination address (a 32-bit integer, a V8 small
-// integer) to the value; any other key (IPv6, or text that is not exactly what routeKey prints)
-// in a Map by its string. It answers to the route keys' text like a Map<string, V>, so the
+// A map from route keys to values that stores IPv4 keys and most IPv6 keys as numbers: per
+// (table, TOS, metric) and prefix length, a hash table from the destination (an IPv4 address as a
+// 32-bit integer, a V8 small integer; the first 52 bits of an IPv6 prefix of at most 52 bits, an
+// integer exact in a double: a full IPv6 table's prefixes are /48 and shorter) to the value; any
+// other key (a longer IPv6 prefix, or text that is not exactly what routeKey prints) in a Map by
+// its string. It answers to the route keys' text like a Map<string, V>, so the
 // trackers' sides keep their string-keyed API; what changes is the cost at a million routes. A
 // Map keyed by a million key strings took 1.4-2.1 s to fill and 0.6-0.7 s for a million lookups
 // from another side, one keyed by small integers 0.45 s and 0.2 s, the table here 0.1-0.3 s and
@@ -10,12 +12,14 @@
 //
 // Exactness: a key takes the numeric path only when it reads back as the very same text: `4|`,
 // then table, four octets, prefix length, TOS and metric in decimal without leading zeros and in
-// the kernel's ranges (u32, 0-255, 0-32, u8, u32), separated as routeKey separates them. So every
-// key has one place, and `keys()` gives back exactly the texts that were set.
+// the kernel's ranges (u32, 0-255, 0-32, u8, u32), separated as routeKey separates them; or `6|`,
+// table, an IPv6 prefix in RFC 5952's canonical text (what formatIPv6Net prints back) of at most
+// 52 bits, and metric. So every key has one place, and `keys()` gives back exactly the texts that
+// were set.
 // Order of a walk: the groups in the order they were first used, within a group by prefix length,
 // then by slot (see IntTable); the other keys last, by insertion. Deterministic for one history of
 // operations, but not a Map's insertion order.
-import { lastCanonicalIPv4 } from "../parse/fast-canonical.js";
+import { formatIPv6Net, ipv6Net, ipv6PrefixNet, lastCanonicalIPv4 } from "../parse/fast-canonical.js";
 import { primeRouteKey } from "./route-key.js";
 
 /**
@@ -52,11 +56,14 @@ export interface KeyMap<V> {
 
 /**
  * Where a walk is: an IPv4 key held as numbers (`v4`: table, TOS, metric, the destination address
- * as a signed 32-bit integer and the prefix length) or another key (its text). `key()` prints the
- * text. A walk reuses one KeyAt for every entry (nothing allocated per entry).
+ * as a signed 32-bit integer and the prefix length), an IPv6 key held as numbers (`v6`: table,
+ * metric, TOS 0, the first 52 bits of the prefix as an integer and its length) or another key
+ * (its text). `key()` prints the text. A walk reuses one KeyAt for every entry (nothing allocated
+ * per entry).
  */
 export interface KeyAt {
   readonly v4: boolean;
+  readonly v6: boolean;
   readonly table: number;
   readonly tos: number;
   readonly metric: number;
@@ -70,6 +77,7 @@ export interface KeyAt {
 /** A walk's KeyAt. */
 class WalkAt<V> implements KeyAt {
   v4 = false;
+  v6 = false;
   table = 0;
   tos = 0;
   metric = 0;
@@ -80,7 +88,8 @@ class WalkAt<V> implements KeyAt {
   text = "";
 
   at(g: Group<V>, addr: number, len: number, value: unknown): this {
-    this.v4 = true;
+    this.v4 = !g.v6;
+    this.v6 = g.v6;
     this.group = g;
     this.table = g.table;
     this.tos = g.tos;
@@ -93,6 +102,7 @@ class WalkAt<V> implements KeyAt {
 
   other(text: string, value: unknown): this {
     this.v4 = false;
+    this.v6 = false;
     this.group = undefined;
     this.text = text;
     this.value = value;
@@ -100,17 +110,22 @@ class WalkAt<V> implements KeyAt {
   }
 
   key(): string {
-    return this.group === undefined ? this.text : v4Key(this.group, this.addr, this.len);
+    const g = this.group;
+    return g === undefined ? this.text : g.v6 ? v6Key(g, this.addr, this.len) : v4Key(g, this.addr, this.len);
   }
 }
 
-/** IPv4 keys of one (table, TOS, metric): per prefix length, destination address -> value. */
+/**
+ * Keys of one family and (table, TOS, metric): per prefix length, destination -> value (IPv4: the
+ * address as a signed 32-bit integer; IPv6: the prefix's first 52 bits, TOS 0).
+ */
 interface Group<V> {
+  readonly v6: boolean;
   readonly table: number;
   readonly tos: number;
   readonly metric: number;
   readonly byLen: Array<IntTable<V> | undefined>;
-  /** The key text before the destination (`4|table|`) and after it (`|tos|metric`). */
+  /** The key text before the destination (`4|table|`, `6|table|`) and after it (`|tos|metric`, `|metric`). */
   readonly head: string;
   readonly tail: string;
 }
@@ -132,8 +147,14 @@ function mix(k: number): number {
   return h ^ (h >>> 16);
 }
 
+/** The hash of a key: a 32-bit integer's mix; for a larger one (an IPv6 network), its two halves'. */
+function hashKey(k: number): number {
+  const lo = k | 0;
+  return lo === k ? mix(lo) : mix(lo ^ mix((k - (k >>> 0)) / 4294967296));
+}
+
 /**
- * A hash table from 32-bit integers to values: open addressing with linear probing over one
+ * A hash table from integers (-2^31 to 2^52) to values: open addressing with linear probing over one
  * Float64Array of (key, value) pairs, so a lookup usually reads one cache line (a V8 Map reads a
  * bucket, an entry and its chain: 0.5-0.6 us a random lookup at a million entries against 0.1 us
  * here, micro-benchmark). The array lives outside V8's heap: the collector neither scans nor
@@ -160,7 +181,7 @@ class IntTable<V> {
     const cells = this.cells;
     const mask = this.mask;
     const want = k + KEY_BIAS;
-    for (let i = mix(k) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashKey(k) & mask; ; i = (i + 1) & mask) {
       const c = cells[2 * i]!;
       if (c === want) return i;
       if (c === 0) return -1;
@@ -220,7 +241,7 @@ class IntTable<V> {
     const mask = this.mask;
     const want = k + KEY_BIAS;
     let tomb = -1;
-    let i = mix(k) & mask;
+    let i = hashKey(k) & mask;
     for (; ; i = (i + 1) & mask) {
       const c = cells[2 * i]!;
       if (c === want) {
@@ -285,7 +306,7 @@ class IntTable<V> {
     for (let j = 0; 2 * j < old.length; j++) {
       const c = old[2 * j]!;
       if (c <= 0) continue;
-      let i = mix(c - KEY_BIAS) & mask;
+      let i = hashKey(c - KEY_BIAS) & mask;
       while (cells[2 * i] !== 0) i = (i + 1) & mask;
       cells[2 * i] = c;
       const v = old[2 * j + 1]!;
@@ -306,7 +327,8 @@ const SLASH = 47;
 const ZERO = 48;
 const NINE = 57;
 
-/** The fields of the key last read by readV4 (module scratch: no allocation per key). */
+/** The fields of the key last read by readKey (module scratch: no allocation per key). */
+let rV6 = false;
 let rTable = 0;
 let rAddr = 0;
 let rLen = 0;
@@ -336,18 +358,42 @@ function readNumber(key: string, i: number, stop: number, max: number): number {
 }
 
 /**
- * The key readV4 read last and what it found: the trackers ask several maps about one key in a
+ * The key readKey read last and what it found: the trackers ask several maps about one key in a
  * row (a side, then a resync's part; BIRD's side, then the kernel's), so it is read once.
  */
 let lastKey: string | undefined;
-let lastWasV4 = false;
+let lastWasNumeric = false;
 
-/** True (and the r* fields set) when `key` is an IPv4 route key exactly as routeKey prints it. */
-function readV4(key: string): boolean {
-  if (key === lastKey) return lastWasV4;
+/**
+ * True (and the r* fields set) when `key` is an IPv4 route key exactly as routeKey prints it, or
+ * an IPv6 one with a canonical prefix of at most 52 bits: a key held as numbers.
+ */
+function readKey(key: string): boolean {
+  if (key === lastKey) return lastWasNumeric;
   lastKey = key;
-  lastWasV4 = parseV4(key);
-  return lastWasV4;
+  lastWasNumeric = parseV4(key) || parseV6(key);
+  return lastWasNumeric;
+}
+
+/** `6|table|prefix|metric` with a canonical IPv6 prefix of at most 52 bits (see the header). */
+function parseV6(key: string): boolean {
+  if (key.charCodeAt(0) !== 54 /* 6 */ || key.charCodeAt(1) !== BAR) return false;
+  const table = readNumber(key, 2, BAR, U32_MAX);
+  if (table < 0) return false;
+  const start = readEnd + 1;
+  const bar = key.indexOf("|", start);
+  if (bar < 0) return false;
+  const metric = readNumber(key, bar + 1, -1, U32_MAX);
+  if (metric < 0) return false;
+  const len = ipv6PrefixNet(key.slice(start, bar));
+  if (len < 0) return false;
+  rV6 = true;
+  rTable = table;
+  rAddr = ipv6Net;
+  rLen = len;
+  rTos = 0;
+  rMetric = metric;
+  return true;
 }
 
 function parseV4(key: string): boolean {
@@ -368,6 +414,7 @@ function parseV4(key: string): boolean {
   if (tos < 0) return false;
   const metric = readNumber(key, readEnd + 1, -1, U32_MAX);
   if (metric < 0) return false;
+  rV6 = false;
   rTable = table;
   rAddr = addr | 0; // as a signed 32-bit integer: a small integer in V8
   rLen = len;
@@ -379,20 +426,40 @@ function parseV4(key: string): boolean {
 const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= U32_MAX;
 
 /**
- * Has the next readV4 of `key` (routeKey's text of these fields, just printed) take the fields
+ * Has the next readKey of `key` (routeKey's text of these fields, just printed) take the fields
  * as read when `dst` is the prefix the IPv4 fast path last found canonical (a dump's route on its
- * way into a side): the key text is then exactly what readV4 would accept, and its prefix is not
- * read again. Otherwise nothing: readV4 reads the text.
+ * way into a side): the key text is then exactly what readKey would accept, and its prefix is not
+ * read again. Otherwise nothing: readKey reads the text.
  */
 export function primeV4Key(key: string, table: number, dst: string, tos: number, metric: number): void {
   const v = lastCanonicalIPv4(dst);
   if (v < 0 || !isU32(table) || !isU32(metric) || !Number.isInteger(tos) || tos < 0 || tos > 255) return;
   lastKey = key;
-  lastWasV4 = true;
+  lastWasNumeric = true;
+  rV6 = false;
   rTable = table;
   rAddr = Math.floor(v / 64) | 0;
   rLen = v % 64;
   rTos = tos;
+  rMetric = metric;
+}
+
+/**
+ * primeV4Key for an IPv6 key: when `dst` is one of the prefixes the IPv6 fast path last found
+ * canonical with a network of at most 52 bits (ipv6PrefixNet answers from that memo), the key is
+ * taken as read without reading its text. Otherwise nothing.
+ */
+export function primeV6Key(key: string, table: number, dst: string, metric: number): void {
+  if (!isU32(table) || !isU32(metric)) return;
+  const len = ipv6PrefixNet(dst);
+  if (len < 0) return;
+  lastKey = key;
+  lastWasNumeric = true;
+  rV6 = true;
+  rTable = table;
+  rAddr = ipv6Net;
+  rLen = len;
+  rTos = 0;
   rMetric = metric;
 }
 
@@ -404,7 +471,7 @@ const PIECES: string[] = ["", "", ".", "", ".", "", ".", "", "/", "", ""];
 
 /**
  * The key text of an IPv4 entry, as routeKey prints it. The key is the next one the walk's
- * caller asks about (and builds a route from): readV4 and parseRouteKey take it as read.
+ * caller asks about (and builds a route from): readKey and parseRouteKey take it as read.
  */
 function v4Key(g: Group<unknown>, addr: number, len: number): string {
   const a = addr >>> 0;
@@ -418,7 +485,8 @@ function v4Key(g: Group<unknown>, addr: number, len: number): string {
   const key = PIECES.join("");
   const dst = key.slice(g.head.length, key.length - g.tail.length);
   lastKey = key;
-  lastWasV4 = true;
+  lastWasNumeric = true;
+  rV6 = false;
   rTable = g.table;
   rAddr = addr;
   rLen = len;
@@ -428,10 +496,34 @@ function v4Key(g: Group<unknown>, addr: number, len: number): string {
   return key;
 }
 
+/** The key text of an IPv6 entry held as numbers (as v4Key: readKey and parseRouteKey take it as read). */
+function v6Key(g: Group<unknown>, net: number, len: number): string {
+  const dst = formatIPv6Net(net, len);
+  PIECES6[0] = g.head;
+  PIECES6[1] = dst;
+  PIECES6[2] = g.tail;
+  const key = PIECES6.join("");
+  lastKey = key;
+  lastWasNumeric = true;
+  rV6 = true;
+  rTable = g.table;
+  rAddr = net;
+  rLen = len;
+  rTos = 0;
+  rMetric = g.metric;
+  primeRouteKey(key, 6, g.table, dst, 0, g.metric);
+  return key;
+}
+
+/** The pieces of an IPv6 key's text (head, prefix, tail), joined at once. */
+const PIECES6: string[] = ["", "", ""];
+
 /** Route keys to values; see the header. */
 export class RouteKeyMap<V> implements KeyMap<V> {
-  /** table -> (TOS * 2^32 + metric) -> group. */
+  /** IPv4: table -> (TOS * 2^32 + metric) -> group. */
   private readonly groups = new Map<number, Map<number, Group<V>>>();
+  /** IPv6: table -> metric -> group. */
+  private readonly groups6 = new Map<number, Map<number, Group<V>>>();
   /** The groups in the order they were first used (iteration order). */
   private readonly order: Array<Group<V>> = [];
   private last: Group<V> | undefined;
@@ -444,23 +536,26 @@ export class RouteKeyMap<V> implements KeyMap<V> {
 
   /** The group of the key last read (created with `create`), or undefined. */
   private group(create: boolean): Group<V> | undefined {
-    return this.groupOf(rTable, rTos, rMetric, create);
+    return this.groupOf(rV6, rTable, rTos, rMetric, create);
   }
 
-  /** The group of (table, TOS, metric) (created with `create`), or undefined. */
-  private groupOf(table: number, tos: number, metric: number, create: boolean): Group<V> | undefined {
+  /** The group of the family and (table, TOS, metric) (created with `create`), or undefined. */
+  private groupOf(v6: boolean, table: number, tos: number, metric: number, create: boolean): Group<V> | undefined {
     const last = this.last;
-    if (last !== undefined && last.table === table && last.metric === metric && last.tos === tos) return last;
-    let byTable = this.groups.get(table);
+    if (last !== undefined && last.table === table && last.metric === metric && last.tos === tos && last.v6 === v6) return last;
+    const groups = v6 ? this.groups6 : this.groups;
+    let byTable = groups.get(table);
     const id = tos * 0x1_0000_0000 + metric;
     let g = byTable?.get(id);
     if (g === undefined) {
       if (!create) return undefined;
       if (byTable === undefined) {
         byTable = new Map();
-        this.groups.set(table, byTable);
+        groups.set(table, byTable);
       }
-      g = { table, tos, metric, byLen: [], head: `4|${table}|`, tail: `|${tos}|${metric}` };
+      g = v6
+        ? { v6, table, tos: 0, metric, byLen: [], head: `6|${table}|`, tail: `|${metric}` }
+        : { v6, table, tos, metric, byLen: [], head: `4|${table}|`, tail: `|${tos}|${metric}` };
       byTable.set(id, g);
       this.order.push(g);
     }
@@ -469,16 +564,16 @@ export class RouteKeyMap<V> implements KeyMap<V> {
   }
 
   get(key: string): V | undefined {
-    if (!readV4(key)) return this.other.get(key);
+    if (!readKey(key)) return this.other.get(key);
     return this.group(false)?.byLen[rLen]?.get(rAddr);
   }
 
   has(key: string): boolean {
-    if (!readV4(key)) return this.other.has(key);
+    if (!readKey(key)) return this.other.has(key);
     return this.group(false)?.byLen[rLen]?.has(rAddr) === true;
   }
 
-  /** The table of the IPv4 key last read (its group's, for its prefix length), made if need be. */
+  /** The table of the numeric key last read (its group's, for its prefix length), made if need be. */
   private tableOfRead(): IntTable<V> {
     const g = this.group(true)!;
     let m = g.byLen[rLen];
@@ -490,13 +585,13 @@ export class RouteKeyMap<V> implements KeyMap<V> {
   }
 
   set(key: string, value: V): this {
-    if (!readV4(key)) this.other.set(key, value);
+    if (!readKey(key)) this.other.set(key, value);
     else if (this.tableOfRead().set(rAddr, value)) this.numeric++;
     return this;
   }
 
   setIfAbsent(key: string, value: V): V | undefined {
-    if (!readV4(key)) {
+    if (!readKey(key)) {
       const was = this.other.get(key);
       if (was === undefined) this.other.set(key, value);
       return was;
@@ -507,7 +602,7 @@ export class RouteKeyMap<V> implements KeyMap<V> {
   }
 
   delete(key: string): boolean {
-    if (!readV4(key)) return this.other.delete(key);
+    if (!readKey(key)) return this.other.delete(key);
     const gone = this.group(false)?.byLen[rLen]?.delete(rAddr) === true;
     if (gone) this.numeric--;
     return gone;
@@ -560,8 +655,9 @@ export class RouteKeyMap<V> implements KeyMap<V> {
   }
 
   getAt(at: KeyAt): V | undefined {
-    if (!at.v4) return this.other.get(at.key());
-    return this.groupOf(at.table, at.tos, at.metric, false)?.byLen[at.len]?.get(at.addr);
+    // The same text takes the same path in every RouteKeyMap: numbers where `at` has them.
+    if (!at.v4 && !at.v6) return this.other.get(at.key());
+    return this.groupOf(at.v6, at.table, at.tos, at.metric, false)?.byLen[at.len]?.get(at.addr);
   }
 
   *keys(): IterableIterator<string> {

@@ -8,13 +8,14 @@ import type { DirtyKeys } from "./dirty.js";
 import { RouteCodec } from "./route-codec.js";
 import { parseRouteKey } from "./route-key.js";
 import { RouteIndexes, type LiveCounted } from "./route-indexes.js";
-import { primeV4Key, RouteKeyMap, type KeyAt } from "./route-key-map.js";
+import { primeV4Key, primeV6Key, RouteKeyMap, type KeyAt } from "./route-key-map.js";
 import { DesiredStore, LiveStore, type StoreSpec } from "./stores.js";
 
 /** routeKey, and the key's fields handed to RouteKeyMap (the route's prefix was just parsed). */
 function keyOf(r: Route): string {
   const k = routeKey(r);
   if (r.family === 4) primeV4Key(k, r.table, r.dst, r.tos, r.metric);
+  else primeV6Key(k, r.table, r.dst, r.metric);
   return k;
 }
 
@@ -49,11 +50,11 @@ export class RouteTracker {
     }, this.codec);
     // A first load of a million routes: the common key changes counts only, taken without
     // building its route or printing its key (every key is dirty then: nothing to mark). An
-    // IPv6 key (held as text) is split for its family, table and metric.
+    // IPv6 key held as text is split for its family, table and metric.
     const counted: { -readonly [K in keyof LiveCounted]: LiveCounted[K] } = { family: 4, table: 0, metric: 0, protocol: 0, prefsrc: undefined };
     const place = (at: KeyAt): void => {
-      if (at.v4) {
-        counted.family = 4;
+      if (at.v4 || at.v6) {
+        counted.family = at.v4 ? 4 : 6;
         counted.table = at.table;
         counted.metric = at.metric;
       } else {
@@ -122,20 +123,20 @@ export class RouteTracker {
    * the key's sole live encoding or undefined), asked without the key's text where it is numeric.
    */
   protectedInSyncAt(at: KeyAt, sole: number | undefined): boolean {
-    if (!at.v4) return this.protectedInSync(at.key());
+    if (!at.v4 && !at.v6) return this.protectedInSync(at.key());
     const p = this.protected.encodedAtAt(at);
     return p !== undefined && sole === p && !hasOwnProtocol(this.policy, { protocol: this.codec.protocolOf(p) })
       && this.desired.encodedAtAt(at) === undefined && !this.index.shadowSites.mayHoldAt(at);
   }
 
   /**
-   * The live keys but the IPv4 keys held as numbers that are protectedInSync (judged without
-   * their text): what the planner labels (it asks protectedInSync of each key it gets, so the
-   * other keys are judged there).
+   * The live keys but the keys held as numbers that are protectedInSync (judged without their
+   * text): what the planner labels (it asks protectedInSync of each key it gets, so the other
+   * keys are judged there).
    */
   *liveKeysToLabel(): Generator<string> {
     for (const at of this.live.entriesAt()) {
-      if (at.v4 && this.protectedInSyncAt(at, this.live.soleEncodingOf(at.value))) continue;
+      if ((at.v4 || at.v6) && this.protectedInSyncAt(at, this.live.soleEncodingOf(at.value))) continue;
       yield at.key();
     }
   }

@@ -18,6 +18,8 @@ export class SiteIndex {
    */
   private readonly v4 = new Map<number, Map<number, number>>();
   private readonly v4Other = new Map<number, number>();
+  /** IPv6 routes per table: how many (mayHoldAt answers without a key's text for a table with none). */
+  private readonly v6 = new Map<number, number>();
 
   /** Indexes `r`. */
   add(r: Route): void {
@@ -29,6 +31,7 @@ export class SiteIndex {
     }
     addToSlot(map, r.dst, r);
     if (r.family === 4) this.countV4(r, 1);
+    else bumpCount(this.v6, r.table, 1);
   }
 
   private countV4(r: Route, n: 1 | -1): void {
@@ -50,7 +53,10 @@ export class SiteIndex {
   remove(r: Route): void {
     const k = `${r.family}|${r.table}`;
     const map = this.tables.get(k)!;
-    if (removeFromSlot(map, r.dst, r, routesEqual) && r.family === 4) this.countV4(r, -1);
+    if (removeFromSlot(map, r.dst, r, routesEqual)) {
+      if (r.family === 4) this.countV4(r, -1);
+      else bumpCount(this.v6, r.table, -1);
+    }
     if (map.size === 0) this.tables.delete(k);
   }
 
@@ -75,6 +81,7 @@ export class SiteIndex {
   /** mayHoldAtKey for the key of `at` (a walk's KeyAt), without its text where it is numeric. */
   mayHoldAt(at: KeyAt): boolean {
     if (this.tables.size === 0) return false;
+    if (at.v6 && !this.v6.has(at.table)) return false; // no IPv6 route indexed in its table
     if (!at.v4 || this.v4Other.has(at.table)) return this.mayHoldAtKey(at.key());
     return this.v4.get(at.table)?.has((at.addr >>> 0) * 64 + at.len) === true;
   }

@@ -506,7 +506,7 @@ export class LiveStore<T, E = T> extends MarkedSide<T, E> {
       yield* this.side.entriesAt();
       return;
     }
-    for (const [k, s] of this.side) yield { v4: false, table: 0, tos: 0, metric: 0, addr: 0, len: 0, value: s, key: () => k };
+    for (const [k, s] of this.side) yield { v4: false, v6: false, table: 0, tos: 0, metric: 0, addr: 0, len: 0, value: s, key: () => k };
   }
 
   /** The sole encoding of what entriesAt gave as a key's `value`, or undefined where the kernel holds several. */

@@ -1,4 +1,4 @@
-// RouteKeyMap (the trackers' map of route keys, IPv4 keys stored as numbers) behaves as a
+// RouteKeyMap (the trackers' map of route keys, IPv4 and short IPv6 keys stored as numbers) behaves as a
 // Map<string, V> in everything but its order: after any sequence of sets and deletes, and across
 // a walk that deletes and updates as it goes, it holds exactly what the Map holds, and it gives
 // back every key as the very text that was set (including texts that only look like IPv4 keys).
@@ -6,14 +6,21 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { routeKey } from "../../../../src/core/model/keys.js";
 import { fastIPv4Prefix } from "../../../../src/core/bird/addresses.js";
-import { fastCanonicalIPv4Prefix } from "../../../../src/core/parse/fast-canonical.js";
-import { primeV4Key, RouteKeyMap } from "../../../../src/core/track/route-key-map.js";
+import { canonicalPrefix } from "../../../../src/core/net/ip.js";
+import { fastCanonicalIPv4Prefix, fastCanonicalIPv6Prefix } from "../../../../src/core/parse/fast-canonical.js";
+import { primeV4Key, primeV6Key, RouteKeyMap } from "../../../../src/core/track/route-key-map.js";
 import { parseRouteKey } from "../../../../src/core/track/route-key.js";
 
 /** The parts of an IPv4 key, read by split (a reference for parseRouteKey after a walk primed it). */
 function splitV4(key: string): unknown {
   const [, table, dst, tos, metric] = key.split("|");
   return { family: 4, table: Number(table), dst, tos: Number(tos), metric: Number(metric) };
+}
+
+/** The parts of an IPv6 key, read by split. */
+function splitV6(key: string): unknown {
+  const [, table, dst, metric] = key.split("|");
+  return { family: 6, table: Number(table), dst, tos: 0, metric: Number(metric) };
 }
 
 const runs = (n: number): number => (process.env.FC_RUNS ? Number(process.env.FC_RUNS) : n);
@@ -24,6 +31,24 @@ const v4Key = fc.record({
   a: fc.constantFrom(0, 10, 192, 255), b: fc.integer({ min: 0, max: 3 }), c: fc.constantFrom(0, 1, 255), d: fc.constantFrom(0, 1, 7),
   len: fc.constantFrom(0, 8, 24, 32), tos: fc.constantFrom(0, 16, 255), metric: fc.constantFrom(0, 32, 1024, 0xffffffff),
 }).map((k) => routeKey({ family: 4, table: k.table, dst: `${k.a}.${k.b}.${k.c}.${k.d}/${k.len}`, tos: k.tos, metric: k.metric }));
+/**
+ * A canonical IPv6 prefix from a few group values and lengths (so that prefixes repeat), host bits
+ * cleared: lengths up to 52 are held as numbers, longer ones as text.
+ */
+const v6Prefix = fc.record({
+  g: fc.array(fc.constantFrom(0, 0, 0, 1, 0xdb8, 0x2001, 0xfd00, 0xffff, 0x8000, 0xf), { minLength: 8, maxLength: 8 }),
+  len: fc.constantFrom(0, 1, 8, 16, 31, 32, 47, 48, 51, 52, 53, 56, 64, 127, 128),
+}).map(({ g, len }) => {
+  const masked = g.map((x, k) => {
+    const bits = Math.max(0, Math.min(16, len - 16 * k));
+    return bits === 0 ? 0 : x & ((0xffff << (16 - bits)) & 0xffff);
+  });
+  return canonicalPrefix(`${masked.map((x) => x.toString(16)).join(":")}/${len}`, 6);
+});
+/** IPv6 keys as routeKey prints them. */
+const v6Key = fc.record({
+  table: fc.constantFrom(254, 0, 0xffffffff), dst: v6Prefix, metric: fc.constantFrom(0, 1024, 0xffffffff),
+}).map((k) => routeKey({ family: 6, table: k.table, dst: k.dst, tos: 0, metric: k.metric }));
 /** Texts that are not IPv4 keys as routeKey prints them, some of them nearly. */
 const otherKey = fc.constantFrom(
   "6|254|fd00::/64|1024", "6|254|::/0|0", "4|254|010.0.0.0/24|0|32", "4|254|10.0.0.0/024|0|32", "4|254|10.0.0.0/24|0|32x",
@@ -31,8 +56,14 @@ const otherKey = fc.constantFrom(
   "4|254|10.0.0.0/24|256|32", "4|254|10.0.0.0/24|0|4294967296", "4|254|10.0.0.0/24|0|", "4|-1|10.0.0.0/24|0|32",
   "4|254|10.0.0.0/24|0|32|", "4|254|10.0.0/24|0|32", "4||10.0.0.0/24|0|32", "", "4", "4|", "x|254|10.0.0.0/24|0|32",
   "4|254|1e1.0.0.0/24|0|32", "4|254|10.0.0.0/24|00|32", "4|254|10.0.0.0/24|0|032",
+  // and not IPv6 keys held as numbers: not canonical, out of range, or of another shape
+  "6|254|2001:DB8::/32|1024", "6|254|2001:0db8::/32|1024", "6|254|2001:db8:0:0:0:0:0:0/32|1024", "6|254|2001:db8::1/32|1024",
+  "6|254|2001:db8::/032|1024", "6|0254|2001:db8::/32|1024", "6|254|2001:db8::/32|01024", "6|254|2001:db8::/32|1024|",
+  "6|254|::/0|4294967296", "6|4294967296|::/0|0", "6|254|2001:db8::|1024", "6|254|2001:db8::/32", "6|254|::0/0|0",
+  "6|254|2001:db8::/32|0|1024", "6|254|::ffff:10.0.0.0/104|0", "6|254|2001:db8:0:1::/64|1024", "6|254|::/129|0", "6||::/0|0",
+  "6|254|1:0:0:0:0:0:0:0/16|0", "6|254|1::0:0/16|0", "6|-1|::/0|0", "6|254|::/0|-1", "6|254|:/0|0",
 );
-const anyKey = fc.oneof({ arbitrary: v4Key, weight: 5 }, { arbitrary: otherKey, weight: 1 });
+const anyKey = fc.oneof({ arbitrary: v4Key, weight: 4 }, { arbitrary: v6Key, weight: 2 }, { arbitrary: otherKey, weight: 1 });
 
 /** Operations on keys drawn from a small pool (so that keys repeat: sets over, deletes of, keys held). */
 type Op = { op: "set" | "setIfAbsent"; key: number; value: number } | { op: "delete"; key: number } | { op: "walk" | "update"; del: number; bump: number };
@@ -114,6 +145,7 @@ describe("RouteKeyMap", () => {
             const v = dec(x);
             visited.push(k);
             if (/^4\|\d+\|\d+\.\d+\.\d+\.\d+\/\d+\|\d+\|\d+$/.test(k)) expect(parseRouteKey(k)).toEqual(splitV4(k));
+            if (/^6\|\d+\|[0-9a-f:]+\/\d+\|\d+$/.test(k)) expect(parseRouteKey(k)).toEqual(splitV6(k));
             i++;
             if (i % walk.del === 0) {
               m.delete(k);
@@ -158,10 +190,40 @@ describe("RouteKeyMap", () => {
     }), { numRuns: runs(300) });
   });
 
+  it("places an IPv6 key primed from a route's fields where reading its text places it", () => {
+    const field = fc.record({
+      table: fc.constantFrom(0, 254, 0xffffffff, 2 ** 32, -1, 1.5),
+      dst: fc.oneof(v6Prefix, fc.constantFrom("2001:DB8::/32", "2001:db8::1/32", "fd00::", "10.0.0.0/24", "2001:db8:0:0:1::/80")),
+      metric: fc.constantFrom(0, 1024, 0xffffffff, 2 ** 32, 0.5),
+      others: fc.array(v6Prefix, { maxLength: 2 }),
+      bird: fc.boolean(),
+    });
+    fc.assert(fc.property(fc.array(field, { minLength: 1, maxLength: 20 }), (routes) => {
+      const m = new RouteKeyMap<number>();
+      const model = new Map<string, number>();
+      routes.forEach((r, i) => {
+        // As the parsers do: the fast path reads the prefix (BIRD's hands a detached copy on), then
+        // maybe other prefixes before the route reaches its side (the memo holds two).
+        const fast = fastCanonicalIPv6Prefix(r.dst);
+        const dst = r.bird && fast !== undefined ? ` ${fast}`.slice(1) : r.dst;
+        for (const o of r.others) fastCanonicalIPv6Prefix(o);
+        const k = routeKey({ family: 6, table: r.table, dst, tos: 0, metric: r.metric });
+        primeV6Key(k, r.table, dst, r.metric);
+        m.set(k, i);
+        model.set(k, i);
+      });
+      m.get("4|254|10.0.0.0/24|0|0"); // read another key: what follows reads its text
+      sameContent(m, model, [...model.keys()].map((k) => `${k} `.slice(0, -1)), PLAIN.enc, PLAIN.dec);
+    }), { numRuns: runs(300) });
+  });
+
   it.each(Object.entries(ENCODINGS))("keeps its content through growth, tombstones and their reuse (values: %s)", (_name, { enc, dec }) => {
     const m = new RouteKeyMap<unknown>();
     const model = new Map<string, number>();
-    const key = (i: number): string => routeKey({ family: 4, table: 254, dst: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, tos: 0, metric: 0 });
+    // IPv4 host routes and IPv6 /48s (networks past 2^32: both halves of the hash) side by side.
+    const key = (i: number): string => (i % 3 === 0
+      ? routeKey({ family: 6, table: 254, dst: canonicalPrefix(`2001:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::/48`, 6), tos: 0, metric: 1024 })
+      : routeKey({ family: 4, table: 254, dst: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, tos: 0, metric: 0 }));
     for (let round = 0; round < 4; round++) {
       for (let i = 0; i < 3000; i++) {
         m.set(key(i * 7 + round), enc(i));
