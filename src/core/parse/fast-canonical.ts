@@ -187,8 +187,8 @@ function netOfGroups(): number {
  * The canonical form of an IPv6 prefix or host address when `text` is already in it (see
  * scanIPv6), as BIRD and iproute2 print them; else undefined. Scans the text once: the general
  * parser (split, regexes, then formatting again) cost 2.2 µs a prefix, most of BIRD's IPv6
- * export parse. A prefix of at most IPV6_NET_MAX_LEN bits is remembered with its network
- * (lastCanonicalIPv6), as rememberCanonicalIPv4 remembers an IPv4 one.
+ * export parse. A prefix of at most IPV6_NET_MAX_LEN bits is remembered with its network (for
+ * ipv6PrefixNet), as rememberCanonicalIPv4 remembers an IPv4 one.
  */
 export function fastCanonicalIPv6Prefix(text: string): string | undefined {
   const len = scanIPv6(text);
@@ -197,6 +197,7 @@ export function fastCanonicalIPv6Prefix(text: string): string | undefined {
   if (len <= IPV6_NET_MAX_LEN) {
     prevV6 = lastV6;
     prevV6Net = lastV6Net;
+    prevV6Len = lastV6Len;
     lastV6 = text;
     lastV6Net = netOfGroups();
     lastV6Len = len;
@@ -205,12 +206,13 @@ export function fastCanonicalIPv6Prefix(text: string): string | undefined {
 }
 
 // The two IPv6 prefixes last found canonical with a network that fits a number (see
-// rememberCanonicalIPv4 for why two), each with its network; their lengths are in the text.
+// rememberCanonicalIPv4 for why two), each with its network and length.
 let lastV6: string | undefined;
 let lastV6Net = -1;
 let lastV6Len = 0;
 let prevV6: string | undefined;
 let prevV6Net = -1;
+let prevV6Len = 0;
 
 /** The network (first 52 bits, an integer) that ipv6PrefixNet read last; its length is the return value. */
 export let ipv6Net = 0;
@@ -227,7 +229,7 @@ export function ipv6PrefixNet(text: string): number {
   }
   if (text === prevV6 && prevV6Net >= 0) {
     ipv6Net = prevV6Net;
-    return prefixLengthOf(text);
+    return prevV6Len;
   }
   if (text.indexOf("/") < 0) return -1;
   const len = scanIPv6(text);
@@ -235,13 +237,6 @@ export function ipv6PrefixNet(text: string): number {
   const net = netOfGroups();
   if (net < 0) return -1;
   ipv6Net = net;
-  return len;
-}
-
-/** The decimal length after the slash of a prefix already found canonical. */
-function prefixLengthOf(text: string): number {
-  let len = 0;
-  for (let i = text.indexOf("/") + 1; i < text.length; i++) len = len * 10 + (text.charCodeAt(i) - 48);
   return len;
 }
 

@@ -336,6 +336,23 @@ let rTos = 0;
 let rMetric = 0;
 
 /**
+ * Sets the fields of the key read last; with `key`, also records that key as read (a walk that
+ * printed it, a dump's route that primed it), so its next readKey takes the fields as they are.
+ */
+function setRead(key: string | undefined, v6: boolean, table: number, addr: number, len: number, tos: number, metric: number): void {
+  if (key !== undefined) {
+    lastKey = key;
+    lastWasNumeric = true;
+  }
+  rV6 = v6;
+  rTable = table;
+  rAddr = addr;
+  rLen = len;
+  rTos = tos;
+  rMetric = metric;
+}
+
+/**
  * Reads a decimal number at `i` of `key` up to `stop` (which must follow it): its value, or -1
  * when the text there is not a number without leading zeros of at most `max`. Sets `readEnd`.
  */
@@ -387,12 +404,7 @@ function parseV6(key: string): boolean {
   if (metric < 0) return false;
   const len = ipv6PrefixNet(key.slice(start, bar));
   if (len < 0) return false;
-  rV6 = true;
-  rTable = table;
-  rAddr = ipv6Net;
-  rLen = len;
-  rTos = 0;
-  rMetric = metric;
+  setRead(undefined, true, table, ipv6Net, len, 0, metric);
   return true;
 }
 
@@ -414,12 +426,7 @@ function parseV4(key: string): boolean {
   if (tos < 0) return false;
   const metric = readNumber(key, readEnd + 1, -1, U32_MAX);
   if (metric < 0) return false;
-  rV6 = false;
-  rTable = table;
-  rAddr = addr | 0; // as a signed 32-bit integer: a small integer in V8
-  rLen = len;
-  rTos = tos;
-  rMetric = metric;
+  setRead(undefined, false, table, addr | 0, len, tos, metric); // the address as a signed 32-bit integer: a small integer in V8
   return true;
 }
 
@@ -434,33 +441,19 @@ const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= U32_
 export function primeV4Key(key: string, table: number, dst: string, tos: number, metric: number): void {
   const v = lastCanonicalIPv4(dst);
   if (v < 0 || !isU32(table) || !isU32(metric) || !Number.isInteger(tos) || tos < 0 || tos > 255) return;
-  lastKey = key;
-  lastWasNumeric = true;
-  rV6 = false;
-  rTable = table;
-  rAddr = Math.floor(v / 64) | 0;
-  rLen = v % 64;
-  rTos = tos;
-  rMetric = metric;
+  setRead(key, false, table, Math.floor(v / 64) | 0, v % 64, tos, metric);
 }
 
 /**
- * primeV4Key for an IPv6 key: when `dst` is one of the prefixes the IPv6 fast path last found
- * canonical with a network of at most 52 bits (ipv6PrefixNet answers from that memo), the key is
- * taken as read without reading its text. Otherwise nothing.
+ * primeV4Key for an IPv6 key: when `dst` is a canonical prefix of at most 52 bits, the key is
+ * taken as read without reading its text (the prefix's network comes from the memo of the IPv6
+ * fast path when it just read `dst`, as on a dump's way into a side; else `dst` is read once,
+ * here). Otherwise nothing: readKey reads the text.
  */
 export function primeV6Key(key: string, table: number, dst: string, metric: number): void {
   if (!isU32(table) || !isU32(metric)) return;
   const len = ipv6PrefixNet(dst);
-  if (len < 0) return;
-  lastKey = key;
-  lastWasNumeric = true;
-  rV6 = true;
-  rTable = table;
-  rAddr = ipv6Net;
-  rLen = len;
-  rTos = 0;
-  rMetric = metric;
+  if (len >= 0) setRead(key, true, table, ipv6Net, len, 0, metric);
 }
 
 /** Decimal texts of 0-255 (octets; prefix lengths use the first 33). */
@@ -484,14 +477,7 @@ function v4Key(g: Group<unknown>, addr: number, len: number): string {
   PIECES[10] = g.tail;
   const key = PIECES.join("");
   const dst = key.slice(g.head.length, key.length - g.tail.length);
-  lastKey = key;
-  lastWasNumeric = true;
-  rV6 = false;
-  rTable = g.table;
-  rAddr = addr;
-  rLen = len;
-  rTos = g.tos;
-  rMetric = g.metric;
+  setRead(key, false, g.table, addr, len, g.tos, g.metric);
   primeRouteKey(key, 4, g.table, dst, g.tos, g.metric);
   return key;
 }
@@ -503,14 +489,7 @@ function v6Key(g: Group<unknown>, net: number, len: number): string {
   PIECES6[1] = dst;
   PIECES6[2] = g.tail;
   const key = PIECES6.join("");
-  lastKey = key;
-  lastWasNumeric = true;
-  rV6 = true;
-  rTable = g.table;
-  rAddr = net;
-  rLen = len;
-  rTos = 0;
-  rMetric = g.metric;
+  setRead(key, true, g.table, net, len, 0, g.metric);
   primeRouteKey(key, 6, g.table, dst, 0, g.metric);
   return key;
 }
